@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { configModule } from './config';
+import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
+import { SessionModule } from './session';
+import { WebexModule } from './webex';
+
+@Module({
+  imports: [configModule(), SessionModule, WebexModule, AuthModule, SandboxModeModule],
+  providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+})
+export class AppModule {}

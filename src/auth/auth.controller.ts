@@ -1,0 +1,50 @@
+import { Controller, Get, Header, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { SessionService } from '../session';
+import { OAuthService } from './oauth.service';
+import { Public } from './public.decorator';
+
+@Public()
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly oauth: OAuthService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
+  @Get(['/', '/index.html'])
+  @Header('Cache-Control', 'no-store')
+  home(@Req() req: Request, @Res() res: Response): void {
+    const user = req.session?.user;
+    if (user && req.session.tokens) {
+      return res.render('authenticated', { title: 'Authenticated', displayName: user.displayName, signedIn: true });
+    }
+    const notice = req.session?.notice;
+    if (notice) delete req.session.notice;
+    res.render('index', { title: 'Home', notice });
+  }
+
+  @Get('login')
+  @Header('Cache-Control', 'no-store')
+  async login(@Req() req: Request, @Res() res: Response): Promise<void> {
+    // A random id in the session binds the pending sign-in to this browser; it also makes the
+    // session worth saving, so the cookie is set before the trip to Webex.
+    req.session.browserId ??= randomBytes(16).toString('base64url');
+    res.redirect(302, await this.oauth.startSignIn(req.session.browserId));
+  }
+
+  /** The tutorial links to GET /logout; a GET must not change state, so it shows the button. */
+  @Get('logout')
+  @Header('Cache-Control', 'no-store')
+  logoutPage(@Req() req: Request, @Res() res: Response): void {
+    res.render('logout', { title: 'Log out', signedIn: Boolean(req.session?.user) });
+  }
+
+  @Post('logout')
+  async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.sessions.destroy(req, res);
+    res.redirect(303, '/');
+  }
+}

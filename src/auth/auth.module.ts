@@ -1,0 +1,43 @@
+import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import type { ConfigType } from '@nestjs/config';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { oauthConfig } from '../config';
+import { WebexModule } from '../webex';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { CanonicalHostMiddleware } from './canonical-host.middleware';
+import { OAuthCallbackController } from './oauth-callback.controller';
+import { OAuthService } from './oauth.service';
+import { SessionTokensService } from './session-tokens.service';
+import { WebexRetryInterceptor } from './webex-retry.interceptor';
+
+@Module({
+  imports: [WebexModule],
+  controllers: [AuthController, OAuthCallbackController],
+  providers: [
+    OAuthService,
+    SessionTokensService,
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
+    WebexRetryInterceptor,
+    { provide: APP_INTERCEPTOR, useExisting: WebexRetryInterceptor },
+  ],
+  exports: [OAuthService, SessionTokensService],
+})
+export class AuthModule implements NestModule {
+  constructor(@Inject(oauthConfig.KEY) config: ConfigType<typeof oauthConfig>) {
+    // Route paths are read when app.init() resolves routes, which happens after modules are built.
+    Reflect.defineMetadata(PATH_METADATA, config.callbackPath, OAuthCallbackController);
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(CanonicalHostMiddleware)
+      .forRoutes(
+        { path: '/', method: RequestMethod.GET },
+        { path: 'index.html', method: RequestMethod.GET },
+        { path: 'login', method: RequestMethod.GET },
+      );
+  }
+}

@@ -1,0 +1,24 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** What Webex may put on the redirect URI (RFC 6749 §4.1.2 and §4.1.2.1); anything else is dropped. */
+export class CallbackQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  code?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  state?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  error?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  error_description?: string;
+}

@@ -1,0 +1,36 @@
+import { Controller, Get, Header, Query, Req, Res, ValidationPipe } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SessionService } from '../session';
+import { SignInError } from './auth.errors';
+import { CallbackQueryDto } from './callback-query.dto';
+import { OAuthService } from './oauth.service';
+import { Public } from './public.decorator';
+
+/**
+ * Webex sends the browser back to the redirect URI. Its path is configuration (the tutorial
+ * uses /oauth), so AuthModule sets this controller's path from it before routes are resolved.
+ */
+@Public()
+@Controller()
+export class OAuthCallbackController {
+  constructor(
+    private readonly oauth: OAuthService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  async callback(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query(new ValidationPipe({ whitelist: true, exceptionFactory: () => new SignInError('unexpected_parameters') }))
+    query: CallbackQueryDto,
+  ): Promise<void> {
+    const browserId = req.session?.browserId;
+    const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
+    // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
+    await this.sessions.regenerate(req, { browserId, user, tokens, signedInAt: Date.now() });
+    // 303 to a clean URL: the code never stays in the address bar or the history.
+    res.redirect(303, '/');
+  }
+}

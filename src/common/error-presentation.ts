@@ -1,0 +1,92 @@
+import { HttpException } from '@nestjs/common';
+import { NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from '../auth/auth.errors';
+import { WebexApiError, WebexRateLimitedError } from '../webex/webex.errors';
+
+/** What a person (or a JSON client) is told about a failure. Never the error's own message. */
+export interface ErrorPresentation {
+  status: number;
+  title: string;
+  message: string;
+  retryAfterSeconds?: number;
+  trackingId?: string;
+  /** Set for errors that are answered by sending a browser elsewhere (303). */
+  redirectTo?: string;
+}
+
+const PREFIX = 'OAuth Integration could not complete.';
+
+const SIGN_IN_MESSAGES: Record<SignInFailure, { status: number; message: string }> = {
+  access_denied: { status: 403, message: `${PREFIX} User declined data access request, bye.` },
+  invalid_scope: {
+    status: 400,
+    message: `${PREFIX} The application requested an invalid scope. Make sure your Integration contains all scopes being requested by the app, bye.`,
+  },
+  server_error: { status: 400, message: `${PREFIX} Webex sent a server error, bye.` },
+  other_error: { status: 400, message: `${PREFIX} Webex sent an error this service does not handle, bye.` },
+  unexpected_parameters: { status: 400, message: `${PREFIX} Unexpected query parameters, ignoring...` },
+  state_mismatch: {
+    status: 400,
+    message: `${PREFIX} State in response does not match the one in the request, aborting... The sign-in link may have expired or been used already: start again from the home page.`,
+  },
+  code_rejected: {
+    status: 400,
+    message: `${PREFIX} Webex did not accept the sign-in code (it may have expired or been used already). Please start again from the home page.`,
+  },
+};
+
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'The request could not be understood.',
+  401: 'Please sign in first.',
+  403: 'This request is not allowed.',
+  404: 'There is no page at this address.',
+  405: 'This method is not allowed here.',
+  413: 'The request is too large.',
+  414: 'The address is too long.',
+  429: 'Too many requests. Please wait a moment and try again.',
+};
+
+export function presentError(error: unknown): ErrorPresentation {
+  if (error instanceof NotSignedInError) {
+    return { status: 401, title: 'Not signed in', message: 'Please sign in first.', redirectTo: '/' };
+  }
+  if (error instanceof SessionEndedError) {
+    return { status: 401, title: 'Signed out', message: 'Your Webex sign-in has expired. Please sign in again.', redirectTo: '/' };
+  }
+  if (error instanceof SignInError) {
+    const { status, message } = SIGN_IN_MESSAGES[error.reason];
+    const detail = error.reason === 'other_error' && error.oauthError ? ` (error: ${error.oauthError})` : '';
+    return { status, title: 'Error', message: message + detail };
+  }
+  if (error instanceof WebexRateLimitedError) {
+    return {
+      status: 503,
+      title: 'Webex is busy',
+      message: `Webex asked us to slow down. Please try again in ${error.retryAfterSeconds} second${error.retryAfterSeconds === 1 ? '' : 's'}.`,
+      retryAfterSeconds: error.retryAfterSeconds,
+      trackingId: error.trackingId,
+    };
+  }
+  if (error instanceof WebexApiError) {
+    const message =
+      error.kind === 'forbidden'
+        ? 'Webex refused this request. The integration may be missing a scope this page needs.'
+        : error.kind === 'bad-response'
+          ? 'Webex sent an answer this service could not read. Please try again in a moment.'
+          : error.kind === 'rejected'
+            ? 'Webex refused the request from this service. Please try again; if it keeps happening, check the integration’s configuration.'
+            : 'Webex could not be reached or failed to answer. Please try again in a moment.';
+    return { status: 502, title: 'Webex failed', message, trackingId: error.trackingId };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status >= 400 && status < 500) {
+      return { status, title: status === 404 ? 'Not found' : 'Error', message: STATUS_MESSAGES[status] ?? 'The request was not accepted.' };
+    }
+  }
+  // Errors from Express middleware (body parsers, bad URIs) carry an http-errors status.
+  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, title: 'Error', message: STATUS_MESSAGES[status] ?? 'The request was not accepted.' };
+  }
+  return { status: 500, title: 'Error', message: 'Something went wrong on our side. Please try again.' };
+}

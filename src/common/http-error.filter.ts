@@ -1,0 +1,59 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { presentError } from './error-presentation';
+
+/**
+ * The edge for every failure: an error page (error.hbs) for browsers, a JSON error for clients
+ * that ask for JSON, a redirect for "sign in first". Never a stack trace, never the raw message.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const view = presentError(exception);
+
+    if (view.status === 500) {
+      // Our own bug: the stack goes to the log (it holds no request data), never to the page.
+      this.logger.error(`${req.method} ${req.path} failed`, exception instanceof Error ? exception.stack : String(exception));
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+
+    const wantsJson = req.accepts(['html', 'json']) === 'json';
+    if (view.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(view.retryAfterSeconds));
+    res.setHeader('Cache-Control', 'no-store');
+
+    if (view.redirectTo && !wantsJson) {
+      res.redirect(303, view.redirectTo);
+      return;
+    }
+    if (wantsJson) {
+      res.status(view.status).json({
+        statusCode: view.status,
+        error: view.title,
+        message: view.message,
+        ...(view.retryAfterSeconds !== undefined ? { retryAfter: view.retryAfterSeconds } : {}),
+        ...(view.trackingId ? { trackingId: view.trackingId } : {}),
+      });
+      return;
+    }
+    res.status(view.status).render(
+      'error',
+      { title: view.title, status: view.status, message: view.message, trackingId: view.trackingId, signedIn: Boolean(req.session?.user) },
+      (renderError: Error | null, html?: string) => {
+        if (renderError) {
+          this.logger.error(`error page could not be rendered: ${renderError.message}`);
+          res.type('text/plain').send(`${view.status} ${view.message}`);
+          return;
+        }
+        res.type('html').send(html);
+      },
+    );
+  }
+}

@@ -1,0 +1,148 @@
+import { ConfigValidationError, loadConfiguration } from './index';
+
+const portalUrl = (params: Record<string, string>) =>
+  `https://webexapis.com/v1/authorize?${new URLSearchParams({ response_type: 'code', ...params }).toString()}`;
+
+const realEnv = {
+  AUTH_INIT_URL: portalUrl({
+    client_id: 'C0ffee',
+    redirect_uri: 'http://localhost:8080/oauth',
+    scope: 'spark:people_read spark:rooms_read',
+    state: 'set_state_here',
+  }),
+  CLIENT_SECRET: 'portal-secret-value',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfiguration(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe(loadConfiguration.name, () => {
+  it('starts in sandbox mode with no AUTH_INIT_URL outside production', () => {
+    const config = loadConfiguration({});
+    expect(config.app.mode).toBe('sandbox');
+    expect(config.sandbox).toMatchObject({ enabled: true, port: 8081 });
+    expect(config.app.port).toBe(8080);
+    expect(config.oauth.redirectUri).toBe('http://localhost:8080/oauth');
+    expect(config.oauth.authorizeEndpoint).toBe('http://localhost:8081/v1/authorize');
+    expect(config.webex.apiBaseUrl).toBe('http://127.0.0.1:8081/v1');
+    expect(config.session.generatedSecret).toBe(true);
+  });
+
+  it('reads client id, redirect URI and scopes from the portal URL and derives the API base URL', () => {
+    const config = loadConfiguration(realEnv);
+    expect(config.app.mode).toBe('webex');
+    expect(config.sandbox.enabled).toBe(false);
+    expect(config.oauth).toMatchObject({
+      clientId: 'C0ffee',
+      clientSecret: 'portal-secret-value',
+      authorizeEndpoint: 'https://webexapis.com/v1/authorize',
+      redirectUri: 'http://localhost:8080/oauth',
+      callbackPath: '/oauth',
+      publicOrigin: 'http://localhost:8080',
+      scopes: ['spark:people_read', 'spark:rooms_read'],
+    });
+    expect(config.webex.apiBaseUrl).toBe('https://webexapis.com/v1');
+  });
+
+  it('lets WEBEX_API_BASE_URL point the calls elsewhere', () => {
+    expect(loadConfiguration({ ...realEnv, WEBEX_API_BASE_URL: 'http://127.0.0.1:9999/v1/' }).webex.apiBaseUrl).toBe(
+      'http://127.0.0.1:9999/v1',
+    );
+  });
+
+  it('ignores the portal URL state and STATE, and says so', () => {
+    const config = loadConfiguration({ ...realEnv, STATE: 'fixed' });
+    expect(config.app.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^STATE is ignored/), expect.stringMatching(/state parameter in AUTH_INIT_URL is ignored/)]),
+    );
+  });
+
+  it('requests only the scopes the pages need and warns about the rest', () => {
+    const config = loadConfiguration({
+      ...realEnv,
+      AUTH_INIT_URL: portalUrl({
+        client_id: 'c',
+        redirect_uri: 'http://localhost:8080/oauth',
+        scope: 'spark:all spark:people_read spark:kms',
+      }),
+    });
+    expect(config.oauth.scopes).toEqual(['spark:people_read']);
+    expect(config.app.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('not requested: spark:all spark:kms'),
+        expect.stringContaining('does not grant spark:rooms_read'),
+      ]),
+    );
+  });
+
+  it('reports every bad variable at once, by name, never by value', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      SESSION_SECRET: 'too-short-secret',
+      WEBEX_TIMEOUT_MS: '-5',
+      ROOMS_PAGE_SIZE: '5000',
+      AUTH_INIT_URL: 'not a url',
+      CLIENT_SECRET: 'the-client-secret',
+    });
+    expect(problems).toHaveLength(6);
+    for (const name of ['PORT', 'LOG_LEVEL', 'SESSION_SECRET', 'WEBEX_TIMEOUT_MS', 'ROOMS_PAGE_SIZE', 'AUTH_INIT_URL']) {
+      expect(problems.some((p) => p.startsWith(`${name} `))).toBe(true);
+    }
+    const text = problems.join('\n');
+    for (const value of ['eighty', 'loud', 'too-short-secret', '5000', 'not a url', 'the-client-secret']) expect(text).not.toContain(value);
+  });
+
+  it.each([
+    ['no client_id', { redirect_uri: 'http://localhost:8080/oauth', scope: 'spark:people_read' }, /no client_id/],
+    ['no redirect_uri', { client_id: 'c', scope: 'spark:people_read' }, /no redirect_uri/],
+    ['a non-http redirect_uri', { client_id: 'c', redirect_uri: 'javascript:alert(1)', scope: 'spark:people_read' }, /redirect_uri must be an absolute/],
+    ['no scope', { client_id: 'c', redirect_uri: 'http://localhost:8080/oauth' }, /no scope/],
+    ['none of the needed scopes', { client_id: 'c', redirect_uri: 'http://localhost:8080/oauth', scope: 'spark:kms' }, /none of the scopes/],
+  ])('rejects a portal URL with %s', (_case, params, expected) => {
+    expect(problemsOf({ AUTH_INIT_URL: portalUrl(params), CLIENT_SECRET: 's' }).join('\n')).toMatch(expected);
+  });
+
+  it('requires the client secret with a real integration', () => {
+    expect(problemsOf({ AUTH_INIT_URL: realEnv.AUTH_INIT_URL })).toEqual([expect.stringMatching(/^CLIENT_SECRET is required/)]);
+  });
+
+  it('never runs the sandbox silently in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AUTH_INIT_URL is required when NODE_ENV=production/), expect.stringMatching(/^SESSION_SECRET is required/)]),
+    );
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfiguration({ ...realEnv, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) });
+    expect(config.app.isProduction).toBe(true);
+    expect(config.session).toMatchObject({ secrets: ['x'.repeat(32)], generatedSecret: false });
+  });
+
+  it('treats empty variables, as copied from .env.example, as unset', () => {
+    expect(loadConfiguration({ AUTH_INIT_URL: '', CLIENT_SECRET: '', PORT: '' }).app).toMatchObject({ mode: 'sandbox', port: 8080 });
+  });
+
+  it('keeps the emulator off the service port', () => {
+    expect(problemsOf({ PORT: '9000', SANDBOX_PORT: '9000' })).toEqual([expect.stringMatching(/^SANDBOX_PORT must differ from PORT/)]);
+  });
+
+  it.each([
+    ['oauth', true],
+    ['oauth*', true],
+    ['express,oauth:callback', true],
+    ['*', true],
+    ['oauthx', false],
+    ['', false],
+  ])('turns on OAuth debug lines for DEBUG=%p: %p', (debug, expected) => {
+    expect(loadConfiguration({ DEBUG: debug }).app.debugOAuth).toBe(expected);
+  });
+});

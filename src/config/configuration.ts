@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigValidationError, EnvironmentVariables, LogLevelName, validateEnvironment } from './env.validation';
+
+/** The scopes the pages need: the display name and the list of spaces. */
+export const NEEDED_SCOPES = ['spark:people_read', 'spark:rooms_read'] as const;
+
+/** Sandbox mode registers this integration with the emulator; nothing about it is secret. */
+export const SANDBOX_CLIENT = { clientId: 'sandbox-client', clientSecret: 'sandbox-secret' } as const;
+
+export interface Configuration {
+  app: {
+    nodeEnv: 'development' | 'production' | 'test';
+    isProduction: boolean;
+    host?: string;
+    port: number;
+    logLevel: LogLevelName;
+    /** DEBUG=oauth (or oauth*) from the sample turns on the auth module's debug lines. */
+    debugOAuth: boolean;
+    mode: 'sandbox' | 'webex';
+    /** Things worth saying at start-up that do not stop it. */
+    warnings: string[];
+  };
+  oauth: {
+    clientId: string;
+    clientSecret: string;
+    /** The authorize endpoint, without the portal URL's query. */
+    authorizeEndpoint: string;
+    redirectUri: string;
+    callbackPath: string;
+    /** Origin the browser must use so that the session cookie comes back with the callback. */
+    publicOrigin: string;
+    scopes: string[];
+    loginStateTtlSeconds: number;
+  };
+  webex: {
+    apiBaseUrl: string;
+    timeoutMs: number;
+    roomsPageSize: number;
+    roomsLimit: number;
+  };
+  session: {
+    /** First secret signs new cookies; the others still verify old ones (rolling the secret). */
+    secrets: string[];
+    generatedSecret: boolean;
+    idleTimeoutSeconds: number;
+    absoluteTimeoutSeconds: number;
+    memoryMaxSessions: number;
+  };
+  sandbox: {
+    enabled: boolean;
+    port: number;
+    host: string;
+  };
+}
+
+const DEFAULT_PORT = 8080;
+const DEFAULT_SANDBOX_PORT = 8081;
+
+function parseAuthInitUrl(raw: string, problems: string[]) {
+  const url = new URL(raw);
+  const clientId = url.searchParams.get('client_id');
+  const redirectUri = url.searchParams.get('redirect_uri');
+  const scope = url.searchParams.get('scope');
+  if (!clientId) problems.push('AUTH_INIT_URL has no client_id parameter: copy the whole URL from your integration’s page');
+  let redirect: URL | undefined;
+  if (!redirectUri) {
+    problems.push('AUTH_INIT_URL has no redirect_uri parameter: copy the whole URL from your integration’s page');
+  } else {
+    try {
+      redirect = new URL(redirectUri);
+      if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:') throw new Error('protocol');
+      if (redirect.hash) problems.push('AUTH_INIT_URL’s redirect_uri must not contain a #fragment (RFC 6749 §3.1.2)');
+    } catch {
+      redirect = undefined;
+      problems.push('AUTH_INIT_URL’s redirect_uri must be an absolute http(s) URL such as http://localhost:8080/oauth');
+    }
+  }
+  if (scope === null || scope.trim() === '') {
+    problems.push('AUTH_INIT_URL has no scope parameter: copy the whole URL from your integration’s page');
+  }
+  return {
+    authorizeEndpoint: `${url.origin}${url.pathname}`,
+    origin: url.origin,
+    clientId: clientId ?? '',
+    redirect,
+    urlScopes: (scope ?? '').split(/[\s+]+/).filter(Boolean),
+    hasState: url.searchParams.has('state'),
+  };
+}
+
+/**
+ * Turns the environment into the service's typed configuration, or throws one
+ * ConfigValidationError naming every problem. Pure apart from generating a development
+ * session secret, so unit specs can feed it any environment.
+ */
+export function loadConfiguration(source: Record<string, string | undefined> = process.env): Configuration {
+  let env: EnvironmentVariables;
+  const problems: string[] = [];
+  try {
+    env = validateEnvironment(source);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    problems.push(...error.problems);
+    // Carry on with what did validate, so the semantic checks below can add their problems too.
+    env = validateEnvironment(
+      Object.fromEntries(
+        Object.entries(source).filter(([key]) => !error.problems.some((p) => p.startsWith(`${key} `))),
+      ),
+    );
+  }
+
+  const nodeEnv = (env.NODE_ENV ?? 'development') as Configuration['app']['nodeEnv'];
+  const isProduction = nodeEnv === 'production';
+  const warnings: string[] = [];
+  const port = env.PORT ?? DEFAULT_PORT;
+  const sandboxPort = env.SANDBOX_PORT ?? DEFAULT_SANDBOX_PORT;
+  const authInitUrlGiven = source.AUTH_INIT_URL !== undefined && source.AUTH_INIT_URL !== '';
+  const mode: Configuration['app']['mode'] = authInitUrlGiven ? 'webex' : 'sandbox';
+
+  if (isProduction && !authInitUrlGiven) {
+    problems.push(
+      'AUTH_INIT_URL is required when NODE_ENV=production: copy the authorize URL from your integration’s page on developer.webex.com (the offline sandbox never runs in production)',
+    );
+  }
+  if (isProduction && !env.SESSION_SECRET && !problems.some((p) => p.startsWith('SESSION_SECRET'))) {
+    problems.push('SESSION_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from: openssl rand -base64 48');
+  }
+  if (authInitUrlGiven && !env.CLIENT_SECRET) {
+    problems.push('CLIENT_SECRET is required with AUTH_INIT_URL: copy the client secret of your Webex integration');
+  }
+  if (mode === 'sandbox' && sandboxPort === port) {
+    problems.push('SANDBOX_PORT must differ from PORT: the Webex emulator listens on its own port');
+  }
+  if (env.STATE !== undefined) {
+    warnings.push('STATE is ignored: a fresh, single-use state is now generated for every sign-in.');
+  }
+
+  let clientId: string = SANDBOX_CLIENT.clientId;
+  let clientSecret: string = SANDBOX_CLIENT.clientSecret;
+  let authorizeEndpoint = `http://localhost:${sandboxPort}/v1/authorize`;
+  let redirectUri = new URL(`http://localhost:${port}/oauth`);
+  let scopes: string[] = [...NEEDED_SCOPES];
+  // The server talks to its own emulator over IPv4 loopback: "localhost" may resolve to ::1 first.
+  let apiBaseUrl = `http://127.0.0.1:${sandboxPort}/v1`;
+
+  if (authInitUrlGiven && env.AUTH_INIT_URL) {
+    const parsed = parseAuthInitUrl(env.AUTH_INIT_URL, problems);
+    clientId = parsed.clientId;
+    clientSecret = env.CLIENT_SECRET ?? '';
+    authorizeEndpoint = parsed.authorizeEndpoint;
+    if (parsed.redirect) redirectUri = parsed.redirect;
+    apiBaseUrl = `${parsed.origin}/v1`;
+    if (parsed.hasState) warnings.push('The state parameter in AUTH_INIT_URL is ignored: every sign-in gets its own.');
+    const extra = parsed.urlScopes.filter((s) => !(NEEDED_SCOPES as readonly string[]).includes(s));
+    const missing = NEEDED_SCOPES.filter((s) => !parsed.urlScopes.includes(s));
+    scopes = NEEDED_SCOPES.filter((s) => parsed.urlScopes.includes(s));
+    if (extra.length > 0) {
+      warnings.push(`AUTH_INIT_URL grants scopes these pages do not use, which are not requested: ${extra.join(' ')}`);
+    }
+    if (missing.length > 0 && parsed.urlScopes.length > 0) {
+      warnings.push(
+        `AUTH_INIT_URL does not grant ${missing.join(' ')}: the pages that need it will fail until the integration has it.`,
+      );
+    }
+    if (scopes.length === 0 && parsed.urlScopes.length > 0) {
+      problems.push(`AUTH_INIT_URL grants none of the scopes this service needs (${NEEDED_SCOPES.join(' ')}); tick them on your integration`);
+    }
+  }
+  if (env.WEBEX_API_BASE_URL) apiBaseUrl = env.WEBEX_API_BASE_URL.replace(/\/+$/, '');
+
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+
+  const secrets = env.SESSION_SECRET ? [env.SESSION_SECRET] : [randomBytes(48).toString('base64url')];
+  const idle = env.SESSION_IDLE_TIMEOUT ?? 1800;
+  const absolute = env.SESSION_ABSOLUTE_TIMEOUT ?? 43_200;
+
+  return {
+    app: {
+      nodeEnv,
+      isProduction,
+      host: env.HOST,
+      port,
+      logLevel: env.LOG_LEVEL ?? 'log',
+      debugOAuth: /(^|[\s,])oauth(\*|:[^\s,]*)?($|[\s,])/.test(env.DEBUG ?? '') || env.DEBUG === '*',
+      mode,
+      warnings,
+    },
+    oauth: {
+      clientId,
+      clientSecret,
+      authorizeEndpoint,
+      redirectUri: redirectUri.toString(),
+      callbackPath: redirectUri.pathname,
+      publicOrigin: redirectUri.origin,
+      scopes,
+      loginStateTtlSeconds: env.LOGIN_STATE_TTL ?? 600,
+    },
+    webex: {
+      apiBaseUrl,
+      timeoutMs: env.WEBEX_TIMEOUT_MS ?? 10_000,
+      roomsPageSize: env.ROOMS_PAGE_SIZE ?? 1000,
+      roomsLimit: env.ROOMS_LIMIT ?? 2000,
+    },
+    session: {
+      secrets,
+      generatedSecret: !env.SESSION_SECRET,
+      idleTimeoutSeconds: idle,
+      absoluteTimeoutSeconds: Math.max(absolute, idle),
+      memoryMaxSessions: env.SESSION_MEMORY_MAX ?? 100_000,
+    },
+    sandbox: {
+      enabled: mode === 'sandbox',
+      port: sandboxPort,
+      host: '127.0.0.1',
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { Logger, type LogLevel } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { ConfigValidationError, loadConfiguration, type Configuration } from './config';
+import { LOG_LEVELS } from './config/env.validation';
+
+function logLevels(threshold: Configuration['app']['logLevel']): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(threshold) + 1);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function bootstrap(): Promise<void> {
+  await ConfigModule.envVariablesLoaded;
+  let config: Configuration;
+  try {
+    config = loadConfiguration();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) fail(error.message);
+    throw error;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: logLevels(config.app.logLevel) });
+  configureApp(app);
+  app.enableShutdownHooks();
+  try {
+    await app.listen(config.app.port, config.app.host ?? '::');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') fail(`Port ${config.app.port} is already in use: stop the other process or set PORT.`);
+    throw error;
+  }
+
+  const logger = new Logger('Startup');
+  for (const warning of config.app.warnings) logger.warn(warning);
+  if (config.session.generatedSecret) {
+    logger.log('No SESSION_SECRET set: using a random one, so sessions end when the service restarts.');
+  }
+  logger.log(
+    config.app.mode === 'sandbox'
+      ? 'Mode: sandbox (a local Webex emulator stands in for Webex; set AUTH_INIT_URL to use real Webex)'
+      : `Mode: Webex (${config.webex.apiBaseUrl})`,
+  );
+  logger.log(`Client id: ${config.oauth.clientId}`);
+  logger.log(`Redirect URI: ${config.oauth.redirectUri}`);
+  logger.log(`Scopes: ${config.oauth.scopes.join(' ')}`);
+  logger.log(`Open ${config.oauth.publicOrigin}/ in your browser to start.`);
+}
+
+bootstrap().catch((error: unknown) => {
+  const code = (error as { code?: string })?.code;
+  if (code === 'EADDRINUSE') fail('A port the service needs is already in use (PORT, or SANDBOX_PORT in sandbox mode).');
+  fail(`The service could not start: ${error instanceof Error ? error.message : String(error)}`);
+});

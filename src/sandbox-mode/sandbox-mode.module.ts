@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { SandboxModeService } from './sandbox-mode.service';
+
+@Module({ providers: [SandboxModeService] })
+export class SandboxModeModule {}

@@ -1,0 +1,62 @@
+import { Store, type SessionData } from 'express-session';
+import { LRUCache } from 'lru-cache';
+
+/** Expiry follows the wall clock, like cookie expiry does (and like fake timers in specs). */
+export const wallClock = { now: () => Date.now() };
+
+/**
+ * An express-session store for one process that expires idle sessions and never holds more
+ * than `max` of them (least recently used go first), unlike express-session's MemoryStore.
+ * Sessions are kept serialized, so a request can never mutate another request's copy.
+ */
+export class BoundedMemoryStore extends Store {
+  private readonly cache: LRUCache<string, string>;
+
+  constructor(options: { max: number; ttlSeconds: number }) {
+    super();
+    this.cache = new LRUCache<string, string>({ max: options.max, ttl: options.ttlSeconds * 1000, perf: wallClock });
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    const raw = this.cache.get(sid);
+    callback(null, raw === undefined ? null : (JSON.parse(raw) as SessionData));
+  }
+
+  override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    this.cache.set(sid, JSON.stringify(session), { ttl: ttlOf(session) });
+    callback?.();
+  }
+
+  override touch(sid: string, session: SessionData, callback?: () => void): void {
+    const raw = this.cache.get(sid);
+    // A session that expired meanwhile stays gone: touching must not resurrect it.
+    if (raw !== undefined) this.cache.set(sid, raw, { ttl: ttlOf(session) });
+    callback?.();
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.cache.delete(sid);
+    callback?.();
+  }
+
+  override length(callback: (err: unknown, length?: number) => void): void {
+    callback(null, this.cache.size);
+  }
+
+  override clear(callback?: (err?: unknown) => void): void {
+    this.cache.clear();
+    callback?.();
+  }
+}
+
+/** The idle timeout travels in the cookie's expiry, which express-session rolls on every response. */
+function ttlOf(session: SessionData): number | undefined {
+  const expires = session.cookie?.expires;
+  if (!expires) return undefined;
+  const ms = new Date(expires).getTime() - Date.now();
+  return ms > 0 ? ms : 1;
+}

@@ -1,0 +1,39 @@
+import { LRUCache } from 'lru-cache';
+import { wallClock } from './bounded-memory.store';
+
+/** A sign-in that went to Webex and has not come back yet, keyed by its `state`. */
+export interface PendingSignIn {
+  browserId: string;
+  codeVerifier: string;
+  createdAt: number;
+}
+
+/**
+ * Pending sign-ins live apart from the session, keyed by state, so that sign-ins started in
+ * parallel tabs do not overwrite each other. `take` must be atomic: a state works once.
+ */
+export abstract class LoginStateStore {
+  abstract put(state: string, pending: PendingSignIn, ttlSeconds: number): Promise<void>;
+  abstract take(state: string): Promise<PendingSignIn | undefined>;
+}
+
+export class MemoryLoginStateStore extends LoginStateStore {
+  private readonly cache: LRUCache<string, PendingSignIn>;
+
+  constructor(max = 100_000) {
+    super();
+    this.cache = new LRUCache<string, PendingSignIn>({ max, ttl: 600_000, perf: wallClock });
+  }
+
+  put(state: string, pending: PendingSignIn, ttlSeconds: number): Promise<void> {
+    this.cache.set(state, pending, { ttl: ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+
+  take(state: string): Promise<PendingSignIn | undefined> {
+    // get + delete with no await in between: one process, so nothing can interleave.
+    const pending = this.cache.get(state);
+    if (pending !== undefined) this.cache.delete(state);
+    return Promise.resolve(pending);
+  }
+}

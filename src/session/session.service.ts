@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Request, Response } from 'express';
+import type { Session, SessionData } from 'express-session';
+import { sessionConfig } from '../config';
+
+export const SESSION_COOKIE_NAME = 'wxo.sid';
+
+/** Promise versions of express-session's callbacks, and the cookie's own rules in one place. */
+@Injectable()
+export class SessionService {
+  constructor(@Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>) {}
+
+  get cookieName(): string {
+    return SESSION_COOKIE_NAME;
+  }
+
+  /** A new session id keeping nothing of the old session but what `carry` returns (no fixation). */
+  regenerate(req: Request, carry: Partial<SessionData> = {}): Promise<Session & Partial<SessionData>> {
+    return new Promise((resolve, reject) => {
+      req.session.regenerate((error: unknown) => {
+        if (error) return reject(error instanceof Error ? error : new Error('session regenerate failed'));
+        Object.assign(req.session, carry);
+        resolve(req.session);
+      });
+    });
+  }
+
+  destroy(req: Request, res: Response): Promise<void> {
+    return new Promise((resolve, reject) => {
+      req.session.destroy((error: unknown) => {
+        res.clearCookie(SESSION_COOKIE_NAME, { path: '/', httpOnly: true, sameSite: 'lax' });
+        if (error) return reject(error instanceof Error ? error : new Error('session destroy failed'));
+        resolve();
+      });
+    });
+  }
+
+  save(req: Request): Promise<void> {
+    return new Promise((resolve, reject) => {
+      req.session.save((error: unknown) =>
+        error ? reject(error instanceof Error ? error : new Error('session save failed')) : resolve(),
+      );
+    });
+  }
+
+  isExpired(session: Partial<SessionData>, now = Date.now()): boolean {
+    return session.signedInAt !== undefined && now - session.signedInAt > this.config.absoluteTimeoutSeconds * 1000;
+  }
+}
