@@ -7,7 +7,7 @@ import { NotSignedInError } from './auth.errors';
  * about to expire, and the WebexRetryInterceptor re-reads it after a refresh caused by a 401.
  */
 export const AccessToken = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
-  const token = ctx.switchToHttp().getRequest<Request>().session?.tokens?.accessToken;
+  const token = ctx.switchToHttp().getRequest<Request>().webexGrant?.accessToken;
   if (!token) throw new NotSignedInError();
   return token;
 });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
+import { SessionTokensService } from './session-tokens.service';
 
 @Public()
 @Controller()
@@ -11,6 +12,7 @@ export class AuthController {
   constructor(
     private readonly oauth: OAuthService,
     private readonly sessions: SessionService,
+    private readonly tokens: SessionTokensService,
   ) {}
 
   /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
@@ -18,7 +20,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   home(@Req() req: Request, @Res() res: Response): void {
     const user = req.session?.user;
-    if (user && req.session.tokens) {
+    if (user && req.session.grantId) {
       return res.render('authenticated', { title: 'Authenticated', displayName: user.displayName, signedIn: true });
     }
     const notice = req.session?.notice;
@@ -44,6 +46,7 @@ export class AuthController {
 
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.tokens.endGrant(req.session?.grantId);
     await this.sessions.destroy(req, res);
     res.redirect(303, '/');
   }

@@ -1,8 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { NotSignedInError } from './auth.errors';
+import { MemoryGrantStore } from '../session/memory-grant.store';
+import { TokenCipher } from '../session/token-cipher';
+import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { AuthGuard } from './auth.guard';
+import type { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
 import { SessionTokensService } from './session-tokens.service';
 
@@ -12,8 +15,11 @@ class Pages {
   secret() {}
 }
 
-function contextFor(handler: keyof Pages, session: Partial<Request['session']> | undefined): ExecutionContext {
-  const req = { session } as Request;
+function requestFor(session: Partial<Request['session']> | undefined): Request {
+  return { session } as Request;
+}
+
+function contextFor(handler: keyof Pages, req: Request): ExecutionContext {
   return {
     getHandler: () => Pages.prototype[handler],
     getClass: () => Pages,
@@ -21,41 +27,57 @@ function contextFor(handler: keyof Pages, session: Partial<Request['session']> |
   } as unknown as ExecutionContext;
 }
 
-const signedIn = (expiresInMs: number) => ({
-  user: { id: 'p', displayName: 'P' },
-  tokens: { accessToken: 'a', refreshToken: 'r', accessTokenExpiresAt: Date.now() + expiresInMs },
-});
-
 describe(AuthGuard.name, () => {
   let oauth: { refresh: jest.Mock };
+  let grants: MemoryGrantStore;
+  let tokens: SessionTokensService;
   let guard: AuthGuard;
 
   beforeEach(() => {
-    oauth = { refresh: jest.fn().mockResolvedValue({ accessToken: 'a2', refreshToken: 'r2', accessTokenExpiresAt: Date.now() + 3_600_000 }) };
-    guard = new AuthGuard(new Reflector(), new SessionTokensService(oauth as never));
+    oauth = {
+      refresh: jest.fn().mockResolvedValue({ accessToken: 'a2', refreshToken: 'r2', accessTokenExpiresAt: Date.now() + 3_600_000 }),
+    };
+    grants = new MemoryGrantStore({ cipher: new TokenCipher([Buffer.alloc(32, 1)]), ttlMs: 60_000, refreshWaitMs: 1000, max: 100 });
+    tokens = new SessionTokensService(oauth as unknown as OAuthService, grants);
+    guard = new AuthGuard(new Reflector(), tokens);
   });
 
+  async function signedIn(expiresInMs: number) {
+    const grantId = await tokens.startGrant({ accessToken: 'a1', refreshToken: 'r1', accessTokenExpiresAt: Date.now() + expiresInMs });
+    return requestFor({ user: { id: 'p', displayName: 'P' }, grantId });
+  }
+
   it('lets anyone through a @Public() route', async () => {
-    await expect(guard.canActivate(contextFor('open', undefined))).resolves.toBe(true);
+    await expect(guard.canActivate(contextFor('open', requestFor(undefined)))).resolves.toBe(true);
   });
 
   it.each([
     ['no session', undefined],
     ['an empty session', {}],
-    ['a session with a name but no tokens', { user: { id: 'p', displayName: 'P' } }],
+    ['a session with a name but no grant', { user: { id: 'p', displayName: 'P' } }],
   ])('turns away %s', async (_case, session) => {
-    await expect(guard.canActivate(contextFor('secret', session as never))).rejects.toBeInstanceOf(NotSignedInError);
+    await expect(guard.canActivate(contextFor('secret', requestFor(session as never)))).rejects.toBeInstanceOf(NotSignedInError);
   });
 
-  it('lets a signed-in session with a fresh token through without refreshing', async () => {
-    await expect(guard.canActivate(contextFor('secret', signedIn(3_600_000) as never))).resolves.toBe(true);
+  it('lets a signed-in session with a fresh token through without refreshing, with its token on the request', async () => {
+    const req = await signedIn(3_600_000);
+    await expect(guard.canActivate(contextFor('secret', req))).resolves.toBe(true);
     expect(oauth.refresh).not.toHaveBeenCalled();
+    expect(req.webexGrant?.accessToken).toBe('a1');
   });
 
   it('refreshes a token that expires within 60 seconds before the page runs', async () => {
-    const session = signedIn(59_000);
-    await expect(guard.canActivate(contextFor('secret', session as never))).resolves.toBe(true);
+    const req = await signedIn(59_000);
+    await expect(guard.canActivate(contextFor('secret', req))).resolves.toBe(true);
     expect(oauth.refresh).toHaveBeenCalledTimes(1);
-    expect(session.tokens.accessToken).toBe('a2');
+    expect(req.webexGrant).toMatchObject({ accessToken: 'a2', refreshToken: 'r2', version: 2 });
+    await expect(grants.get(req.session.grantId!)).resolves.toMatchObject({ refreshToken: 'r2' });
+  });
+
+  it('signs out a session whose grant is gone, with a notice and no loop', async () => {
+    const req = await signedIn(3_600_000);
+    await grants.delete(req.session.grantId!);
+    await expect(guard.canActivate(contextFor('secret', req))).rejects.toBeInstanceOf(SessionEndedError);
+    expect(req.session).toEqual({ notice: expect.stringMatching(/sign in again/) });
   });
 });

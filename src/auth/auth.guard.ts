@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { NotSignedInError } from './auth.errors';
 import { IS_PUBLIC_KEY } from './public.decorator';
 import { SessionTokensService } from './session-tokens.service';
 
@@ -19,9 +18,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const req = context.switchToHttp().getRequest<Request>();
-    if (!req.session?.user || !req.session.tokens) throw new NotSignedInError();
-    if (this.tokens.needsRefresh(req)) await this.tokens.refresh(req);
+    await this.tokens.load(context.switchToHttp().getRequest<Request>());
     return true;
   }
 }

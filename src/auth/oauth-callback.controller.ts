@@ -5,6 +5,7 @@ import { SignInError } from './auth.errors';
 import { CallbackQueryDto } from './callback-query.dto';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
+import { SessionTokensService } from './session-tokens.service';
 
 /**
  * Webex sends the browser back to the redirect URI. Its path is configuration (the tutorial
@@ -16,6 +17,7 @@ export class OAuthCallbackController {
   constructor(
     private readonly oauth: OAuthService,
     private readonly sessions: SessionService,
+    private readonly tokens: SessionTokensService,
   ) {}
 
   @Get()
@@ -29,7 +31,8 @@ export class OAuthCallbackController {
     const browserId = req.session?.browserId;
     const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
     // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
-    await this.sessions.regenerate(req, { browserId, user, tokens, signedInAt: Date.now() });
+    const grantId = await this.tokens.startGrant(tokens);
+    await this.sessions.regenerate(req, { browserId, user, grantId, signedInAt: Date.now() });
     // 303 to a clean URL: the code never stays in the address bar or the history.
     res.redirect(303, '/');
   }

@@ -147,31 +147,8 @@ describe(OAuthService.name, () => {
     await expect(service.finishSignIn('browser-a', { code: 'c', state: s2 })).rejects.toEqual(expect.any(WebexUnavailableError));
   });
 
-  it('refreshes once for any number of concurrent requests with the same refresh token', async () => {
-    let release!: () => void;
-    webex.refreshTokens.mockImplementationOnce(
-      () => new Promise((resolve) => (release = () => resolve(tokens('2')))),
-    );
-    const current = tokens('1');
-    const all = Promise.all(Array.from({ length: 20 }, () => service.refresh(current)));
-    release();
-    const results = await all;
-    expect(webex.refreshTokens).toHaveBeenCalledTimes(1);
-    expect(new Set(results.map((t) => t.accessToken))).toEqual(new Set(['access-2']));
-  });
-
-  it('gives a late request with the replaced refresh token the new tokens instead of refreshing again', async () => {
-    const current = tokens('1');
-    await service.refresh(current);
-    const late = await service.refresh(current);
-    expect(late.accessToken).toBe('access-2');
-    expect(webex.refreshTokens).toHaveBeenCalledTimes(1);
-  });
-
-  it('does not remember a failed refresh', async () => {
-    webex.refreshTokens.mockRejectedValueOnce(new WebexUnavailableError('down', 'POST /access_token', 503));
-    const current = tokens('1');
-    await expect(service.refresh(current)).rejects.toBeInstanceOf(WebexUnavailableError);
-    await expect(service.refresh(current)).resolves.toMatchObject({ accessToken: 'access-2' });
+  it('refreshes with the refresh token and returns the new tokens', async () => {
+    await expect(service.refresh(tokens('1'))).resolves.toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
+    expect(webex.refreshTokens).toHaveBeenCalledWith('refresh-1');
   });
 });

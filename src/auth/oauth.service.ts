@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { appConfig, oauthConfig } from '../config';
-import { LoginStateStore, type SessionTokens, type SessionUser } from '../session';
+import { LoginStateStore, type GrantTokens, type SessionUser } from '../session';
 import { WebexApiService, WebexRejectedError, type WebexTokens } from '../webex';
 import { SignInError } from './auth.errors';
 import type { CallbackQueryDto } from './callback-query.dto';
@@ -16,7 +15,7 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function toSessionTokens(tokens: WebexTokens): SessionTokens {
+function toGrantTokens(tokens: WebexTokens): GrantTokens {
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -25,9 +24,6 @@ function toSessionTokens(tokens: WebexTokens): SessionTokens {
   };
 }
 
-/** How long a refresh result is reused for requests that still carry the refresh token it replaced. */
-const RECENT_REFRESH_MS = 30_000;
-
 /**
  * The OAuth 2.0 authorization-code flow with PKCE (RFC 6749, RFC 7636, RFC 9700) against
  * Webex, and token refresh. It holds no session: the controller and guard own that.
@@ -35,8 +31,6 @@ const RECENT_REFRESH_MS = 30_000;
 @Injectable()
 export class OAuthService {
   private readonly logger = new Logger('OAuth');
-  private readonly inFlight = new Map<string, Promise<SessionTokens>>();
-  private readonly recent = new LRUCache<string, SessionTokens>({ max: 10_000, ttl: RECENT_REFRESH_MS });
 
   constructor(
     private readonly webex: WebexApiService,
@@ -70,7 +64,7 @@ export class OAuthService {
    * Checks the callback, consumes its state, exchanges the code and fetches the person.
    * Throws SignInError for everything the browser sent wrong, WebexApiError when Webex failed.
    */
-  async finishSignIn(browserId: string | undefined, query: CallbackQueryDto): Promise<{ user: SessionUser; tokens: SessionTokens }> {
+  async finishSignIn(browserId: string | undefined, query: CallbackQueryDto): Promise<{ user: SessionUser; tokens: GrantTokens }> {
     if (query.error !== undefined) {
       // The state is spent either way: an error answer must not leave it usable.
       if (query.state) await this.loginStates.take(query.state);
@@ -108,32 +102,13 @@ export class OAuthService {
     }
     const person = await this.webex.getMe(tokens.accessToken);
     this.debug('code exchanged and person fetched');
-    return { user: { id: person.id, displayName: person.displayName }, tokens: toSessionTokens(tokens) };
+    return { user: { id: person.id, displayName: person.displayName }, tokens: toGrantTokens(tokens) };
   }
 
-  /**
-   * Refreshes once per refresh token however many requests ask at the same time, and hands the
-   * same answer to requests that arrive shortly after with the old token: when Webex rotates
-   * refresh tokens, a second refresh with the old one would be refused and sign the person out.
-   */
-  refresh(tokens: SessionTokens): Promise<SessionTokens> {
-    const key = createHash('sha256').update(tokens.refreshToken).digest('base64url');
-    const done = this.recent.get(key);
-    if (done) return Promise.resolve(done);
-    let flight = this.inFlight.get(key);
-    if (!flight) {
-      this.debug('refreshing the access token');
-      flight = this.webex
-        .refreshTokens(tokens.refreshToken)
-        .then((fresh) => {
-          const next = toSessionTokens(fresh);
-          this.recent.set(key, next);
-          return next;
-        })
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, flight);
-    }
-    return flight;
+  /** Trades a refresh token for new tokens. Never retried: Webex may rotate refresh tokens. */
+  async refresh(grant: GrantTokens): Promise<GrantTokens> {
+    this.debug('refreshing the access token');
+    return toGrantTokens(await this.webex.refreshTokens(grant.refreshToken));
   }
 
   private debug(message: string): void {

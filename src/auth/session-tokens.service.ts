@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
+import { randomBytes } from 'node:crypto';
+import { GrantGoneError, GrantStore, type Grant, type GrantTokens } from '../session';
 import { WebexRejectedError } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { OAuthService } from './oauth.service';
@@ -9,41 +11,71 @@ export const REFRESH_MARGIN_MS = 60_000;
 
 export const SIGNED_OUT_NOTICE = 'Your Webex sign-in has expired. Please sign in again.';
 
-/** Keeps the tokens in a request's session usable, or ends the sign-in cleanly when Webex says no. */
+/**
+ * The bridge between a request's session and its Webex grant: loads the tokens, refreshes them
+ * once across every concurrent request, and ends the sign-in cleanly when Webex says no.
+ */
 @Injectable()
 export class SessionTokensService {
   private readonly logger = new Logger('OAuth');
 
-  constructor(private readonly oauth: OAuthService) {}
+  constructor(
+    private readonly oauth: OAuthService,
+    private readonly grants: GrantStore,
+  ) {}
 
-  needsRefresh(req: Request, now = Date.now()): boolean {
-    const tokens = req.session?.tokens;
-    return tokens !== undefined && tokens.accessTokenExpiresAt - now < REFRESH_MARGIN_MS;
+  /** Stores the tokens of a new sign-in and returns the id the session keeps. */
+  async startGrant(tokens: GrantTokens): Promise<string> {
+    const grantId = randomBytes(18).toString('base64url');
+    await this.grants.save(grantId, { ...tokens, version: 1 });
+    return grantId;
   }
 
-  /** Refreshes the session's tokens; on a refused refresh token the session is signed out and SessionEndedError thrown. */
-  async refresh(req: Request): Promise<void> {
-    const tokens = req.session?.tokens;
-    if (!tokens) throw new NotSignedInError();
-    if (tokens.refreshTokenExpiresAt !== undefined && tokens.refreshTokenExpiresAt <= Date.now()) {
+  async endGrant(grantId: string | undefined): Promise<void> {
+    if (grantId) await this.grants.delete(grantId);
+  }
+
+  /** Puts the session's grant on `req.webexGrant`, refreshed if it expires within the margin. */
+  async load(req: Request): Promise<Grant> {
+    const { user, grantId } = req.session ?? {};
+    if (!user || !grantId) throw new NotSignedInError();
+    const grant = await this.grants.get(grantId);
+    if (!grant) this.endSignIn(req);
+    req.webexGrant = grant;
+    if (grant.accessTokenExpiresAt - Date.now() < REFRESH_MARGIN_MS) return this.refresh(req);
+    return grant;
+  }
+
+  /** Refreshes the grant this request has seen (once, whoever else asks at the same time). */
+  async refresh(req: Request): Promise<Grant> {
+    const grantId = req.session?.grantId;
+    const seen = req.webexGrant;
+    if (!grantId || !seen) throw new NotSignedInError();
+    if (seen.refreshTokenExpiresAt !== undefined && seen.refreshTokenExpiresAt <= Date.now()) {
+      await this.grants.delete(grantId);
       this.endSignIn(req);
     }
     try {
-      req.session.tokens = await this.oauth.refresh(tokens);
+      req.webexGrant = await this.grants.refreshOnce(grantId, seen, (grant) => this.oauth.refresh(grant));
+      return req.webexGrant;
     } catch (error) {
+      if (error instanceof GrantGoneError) this.endSignIn(req);
       if (error instanceof WebexRejectedError && error.oauthError === 'invalid_grant') {
         this.logger.log(`refresh token refused by Webex (trackingId=${error.trackingId ?? '-'}); signing the session out`);
+        // Gone for every request and instance at once: waiters see GrantGoneError, not a second refusal.
+        await this.grants.delete(grantId);
         this.endSignIn(req);
       }
       throw error;
     }
   }
 
-  /** Forgets the person and their tokens but keeps the session, so the home page can say why. */
+  /** Forgets the person but keeps the session, so the home page can say why. */
   endSignIn(req: Request): never {
     delete req.session.user;
-    delete req.session.tokens;
+    delete req.session.grantId;
     delete req.session.signedInAt;
+    delete req.webexGrant;
     req.session.notice = SIGNED_OUT_NOTICE;
     throw new SessionEndedError();
   }

@@ -16,7 +16,7 @@ export class WebexRetryInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     return next.handle().pipe(
       catchError((error: unknown) => {
-        if (!(error instanceof WebexUnauthorizedError) || !req.session?.tokens) return throwError(() => error);
+        if (!(error instanceof WebexUnauthorizedError) || !req.webexGrant) return throwError(() => error);
         return from(this.tokens.refresh(req)).pipe(
           // The handler reads the token again through @AccessToken(), so it gets the new one.
           switchMap(() => next.handle()),

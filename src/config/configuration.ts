@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { ConfigValidationError, EnvironmentVariables, LogLevelName, validateEnvironment } from './env.validation';
 
 /** The scopes the pages need: the display name and the list of spaces. */
@@ -17,6 +17,10 @@ export interface Configuration {
     /** DEBUG=oauth (or oauth*) from the sample turns on the auth module's debug lines. */
     debugOAuth: boolean;
     mode: 'sandbox' | 'webex';
+    logFormat: 'json' | 'pretty';
+    /** Express "trust proxy": which X-Forwarded-* hops to believe (for req.secure and req.ip). */
+    trustProxy: boolean | number | string[];
+    shutdownGraceMs: number;
     /** Things worth saying at start-up that do not stop it. */
     warnings: string[];
   };
@@ -31,10 +35,17 @@ export interface Configuration {
     publicOrigin: string;
     scopes: string[];
     loginStateTtlSeconds: number;
+    /** Requests per minute per client to /login and the callback; 0 = off. */
+    loginRateLimit: number;
   };
   webex: {
     apiBaseUrl: string;
     timeoutMs: number;
+    connectTimeoutMs: number;
+    /** Retries of an idempotent call after a network error or 502/503/504. */
+    retries: number;
+    /** A 429 whose Retry-After is at most this is waited out once; a longer one is passed on. */
+    retryAfterMaxWaitMs: number;
     roomsPageSize: number;
     roomsLimit: number;
   };
@@ -42,6 +53,14 @@ export interface Configuration {
     /** First secret signs new cookies; the others still verify old ones (rolling the secret). */
     secrets: string[];
     generatedSecret: boolean;
+    /** AES-256-GCM keys for tokens at rest, newest first; older ones still decrypt. */
+    tokenKeys: Buffer[];
+    cookieName: string;
+    /** Cookies only over HTTPS: true when the redirect URI is https. */
+    secureCookie: boolean;
+    store: 'memory' | 'redis';
+    redisUrl: string;
+    keyPrefix: string;
     idleTimeoutSeconds: number;
     absoluteTimeoutSeconds: number;
     memoryMaxSessions: number;
@@ -86,6 +105,13 @@ function parseAuthInitUrl(raw: string, problems: string[]) {
     urlScopes: (scope ?? '').split(/[\s+]+/).filter(Boolean),
     hasState: url.searchParams.has('state'),
   };
+}
+
+function parseTrustProxy(value: string | undefined): Configuration['app']['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim());
 }
 
 /**
@@ -171,6 +197,23 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   const secrets = env.SESSION_SECRET ? [env.SESSION_SECRET] : [randomBytes(48).toString('base64url')];
+  secrets.push(...(env.SESSION_PREVIOUS_SECRETS?.split(',') ?? []));
+  const tokenKeys = env.TOKEN_ENCRYPTION_KEYS
+    ? env.TOKEN_ENCRYPTION_KEYS.split(',').map((k) => Buffer.from(k, k.includes('-') || k.includes('_') ? 'base64url' : 'base64'))
+    : // Derived from the session secrets, so rolling SESSION_SECRET rolls these keys too.
+      secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'webex-oauth-service', 'token encryption v1', 32)));
+  const store = env.SESSION_STORE ?? 'memory';
+  if (isProduction && store === 'memory') {
+    warnings.push(
+      'SESSION_STORE=memory in production: sessions live in this one process and end at every restart. Running more than one instance? Set SESSION_STORE=redis and REDIS_URL, or people will be signed out whenever another instance answers.',
+    );
+  }
+  const secureCookie = redirectUri.protocol === 'https:';
+  if (secureCookie && env.TRUST_PROXY === undefined) {
+    warnings.push(
+      'The redirect URI is https, so the session cookie is Secure: behind a TLS-terminating proxy set TRUST_PROXY (e.g. TRUST_PROXY=1), or no cookie will be set.',
+    );
+  }
   const idle = env.SESSION_IDLE_TIMEOUT ?? 1800;
   const absolute = env.SESSION_ABSOLUTE_TIMEOUT ?? 43_200;
 
@@ -184,6 +227,9 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       debugOAuth: /(^|[\s,])oauth(\*|:[^\s,]*)?($|[\s,])/.test(env.DEBUG ?? '') || env.DEBUG === '*',
       mode,
       warnings,
+      logFormat: env.LOG_FORMAT ?? (isProduction ? 'json' : 'pretty'),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
     },
     oauth: {
       clientId,
@@ -194,16 +240,27 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       publicOrigin: redirectUri.origin,
       scopes,
       loginStateTtlSeconds: env.LOGIN_STATE_TTL ?? 600,
+      loginRateLimit: env.LOGIN_RATE_LIMIT ?? 30,
     },
     webex: {
       apiBaseUrl,
       timeoutMs: env.WEBEX_TIMEOUT_MS ?? 10_000,
+      connectTimeoutMs: env.WEBEX_CONNECT_TIMEOUT_MS ?? 3000,
+      retries: env.WEBEX_RETRIES ?? 2,
+      retryAfterMaxWaitMs: env.WEBEX_RETRY_AFTER_MAX_WAIT_MS ?? 2000,
       roomsPageSize: env.ROOMS_PAGE_SIZE ?? 1000,
       roomsLimit: env.ROOMS_LIMIT ?? 2000,
     },
     session: {
       secrets,
       generatedSecret: !env.SESSION_SECRET,
+      tokenKeys,
+      // The __Host- prefix makes browsers refuse the cookie unless it is Secure, on "/", with no Domain.
+      cookieName: secureCookie ? '__Host-wxo.sid' : 'wxo.sid',
+      secureCookie,
+      store,
+      redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      keyPrefix: env.REDIS_KEY_PREFIX ?? 'wxo:',
       idleTimeoutSeconds: idle,
       absoluteTimeoutSeconds: Math.max(absolute, idle),
       memoryMaxSessions: env.SESSION_MEMORY_MAX ?? 100_000,

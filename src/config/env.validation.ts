@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
@@ -5,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -29,126 +31,143 @@ export class ConfigValidationError extends Error {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
-const port = (name: string, example: number) =>
-  `${name} must be a whole number from 0 to 65535, e.g. ${name}=${example}`;
-const seconds = (name: string, example: number) =>
-  `${name} must be a whole number of seconds, e.g. ${name}=${example}`;
-const url = (name: string, example: string) =>
-  `${name} must be an absolute http(s) URL, e.g. ${name}=${example}`;
+/** An optional whole number in a range; the message names the variable, the range and an example. */
+function WholeNumber(name: string, min: number, max: number, example: number, unit = '') {
+  const message = `${name} must be a whole number${unit} from ${min} to ${max}, e.g. ${name}=${example}`;
+  return applyDecorators(IsOptional(), Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message }));
+}
+
+function OneOf(name: string, values: readonly string[]) {
+  return applyDecorators(IsOptional(), IsIn(values, { message: `${name} must be one of ${values.join(', ')}` }));
+}
+
+function HttpUrl(name: string, example: string, hint = '') {
+  return applyDecorators(
+    IsOptional(),
+    IsUrl(
+      { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+      { message: `${name} must be an absolute http(s) URL, e.g. ${name}=${example}${hint}` },
+    ),
+  );
+}
+
+function Text(name: string, hint: string, minLength = 1) {
+  return applyDecorators(IsOptional(), IsString(), MinLength(minLength, { message: `${name} ${hint}` }));
+}
 
 /**
  * The raw environment as the service reads it. Messages name the variable and how to fix it;
  * class-validator never puts the value in a message unless asked to, and none here does.
  */
 export class EnvironmentVariables {
-  @IsOptional()
-  @IsIn(['development', 'production', 'test'], {
-    message: 'NODE_ENV must be one of development, production or test',
-  })
+  @OneOf('NODE_ENV', ['development', 'production', 'test'])
   NODE_ENV?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: port('PORT', 8080) })
-  @Min(0, { message: port('PORT', 8080) })
-  @Max(65535, { message: port('PORT', 8080) })
+  @WholeNumber('PORT', 0, 65535, 8080)
   PORT?: number;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(1, { message: 'HOST must be an address to listen on, e.g. HOST=127.0.0.1' })
+  @Text('HOST', 'must be an address to listen on, e.g. HOST=127.0.0.1')
   HOST?: string;
 
-  @IsOptional()
-  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  @OneOf('LOG_LEVEL', LOG_LEVELS)
   LOG_LEVEL?: LogLevelName;
+
+  @OneOf('LOG_FORMAT', ['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
 
   @IsOptional()
   @IsString()
   DEBUG?: string;
 
-  @IsOptional()
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
-    { message: url('AUTH_INIT_URL', 'https://webexapis.com/v1/authorize?client_id=…') + ' (copy it from your integration’s page on developer.webex.com)' },
+  @HttpUrl(
+    'AUTH_INIT_URL',
+    'https://webexapis.com/v1/authorize?client_id=…',
+    ' (copy it from your integration’s page on developer.webex.com)',
   )
   AUTH_INIT_URL?: string;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(1, { message: 'CLIENT_SECRET must be the client secret of your Webex integration' })
+  @Text('CLIENT_SECRET', 'must be the client secret of your Webex integration')
   CLIENT_SECRET?: string;
 
   @IsOptional()
   @IsString()
   STATE?: string;
 
-  @IsOptional()
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
-    { message: url('WEBEX_API_BASE_URL', 'https://webexapis.com/v1') },
-  )
+  @HttpUrl('WEBEX_API_BASE_URL', 'https://webexapis.com/v1')
   WEBEX_API_BASE_URL?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'WEBEX_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000, e.g. WEBEX_TIMEOUT_MS=10000' })
-  @Min(100, { message: 'WEBEX_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000, e.g. WEBEX_TIMEOUT_MS=10000' })
-  @Max(120_000, { message: 'WEBEX_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000, e.g. WEBEX_TIMEOUT_MS=10000' })
+  @WholeNumber('WEBEX_TIMEOUT_MS', 100, 120_000, 10_000, ' of milliseconds')
   WEBEX_TIMEOUT_MS?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'ROOMS_PAGE_SIZE must be a whole number from 1 to 1000 (Webex’s limit), e.g. ROOMS_PAGE_SIZE=1000' })
-  @Min(1, { message: 'ROOMS_PAGE_SIZE must be a whole number from 1 to 1000 (Webex’s limit), e.g. ROOMS_PAGE_SIZE=1000' })
-  @Max(1000, { message: 'ROOMS_PAGE_SIZE must be a whole number from 1 to 1000 (Webex’s limit), e.g. ROOMS_PAGE_SIZE=1000' })
+  @WholeNumber('WEBEX_CONNECT_TIMEOUT_MS', 50, 60_000, 3000, ' of milliseconds')
+  WEBEX_CONNECT_TIMEOUT_MS?: number;
+
+  @WholeNumber('WEBEX_RETRIES', 0, 5, 2)
+  WEBEX_RETRIES?: number;
+
+  @WholeNumber('WEBEX_RETRY_AFTER_MAX_WAIT_MS', 0, 60_000, 2000, ' of milliseconds')
+  WEBEX_RETRY_AFTER_MAX_WAIT_MS?: number;
+
+  @WholeNumber('ROOMS_PAGE_SIZE', 1, 1000, 1000)
   ROOMS_PAGE_SIZE?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'ROOMS_LIMIT must be a whole number from 1 to 100000, e.g. ROOMS_LIMIT=2000' })
-  @Min(1, { message: 'ROOMS_LIMIT must be a whole number from 1 to 100000, e.g. ROOMS_LIMIT=2000' })
-  @Max(100_000, { message: 'ROOMS_LIMIT must be a whole number from 1 to 100000, e.g. ROOMS_LIMIT=2000' })
+  @WholeNumber('ROOMS_LIMIT', 1, 100_000, 2000)
   ROOMS_LIMIT?: number;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(32, {
-    message: 'SESSION_SECRET must be at least 32 characters long; generate one with: openssl rand -base64 48',
-  })
+  @Text('SESSION_SECRET', 'must be at least 32 characters long; generate one with: openssl rand -base64 48', 32)
   @MaxLength(4096, { message: 'SESSION_SECRET must be at most 4096 characters long' })
   SESSION_SECRET?: string;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: seconds('SESSION_IDLE_TIMEOUT', 1800) })
-  @Min(60, { message: `${seconds('SESSION_IDLE_TIMEOUT', 1800)} (at least 60)` })
+  @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
+    message: 'SESSION_PREVIOUS_SECRETS must be a comma-separated list of former SESSION_SECRET values (each ≥ 32 characters)',
+  })
+  SESSION_PREVIOUS_SECRETS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9+/_-]{43}=?)*$/, {
+    message:
+      'TOKEN_ENCRYPTION_KEYS must be a comma-separated list of 32-byte keys in base64, newest first; generate one with: openssl rand -base64 32',
+  })
+  TOKEN_ENCRYPTION_KEYS?: string;
+
+  @WholeNumber('SESSION_IDLE_TIMEOUT', 60, 31_536_000, 1800, ' of seconds')
   SESSION_IDLE_TIMEOUT?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: seconds('SESSION_ABSOLUTE_TIMEOUT', 43200) })
-  @Min(60, { message: `${seconds('SESSION_ABSOLUTE_TIMEOUT', 43200)} (at least 60)` })
+  @WholeNumber('SESSION_ABSOLUTE_TIMEOUT', 60, 31_536_000, 43_200, ' of seconds')
   SESSION_ABSOLUTE_TIMEOUT?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'SESSION_MEMORY_MAX must be a whole number of sessions, e.g. SESSION_MEMORY_MAX=100000' })
-  @Min(100, { message: 'SESSION_MEMORY_MAX must be a whole number of sessions of at least 100, e.g. SESSION_MEMORY_MAX=100000' })
+  @WholeNumber('SESSION_MEMORY_MAX', 100, 10_000_000, 100_000, ' of sessions')
   SESSION_MEMORY_MAX?: number;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: seconds('LOGIN_STATE_TTL', 600) })
-  @Min(30, { message: `${seconds('LOGIN_STATE_TTL', 600)} (at least 30)` })
-  @Max(3600, { message: `${seconds('LOGIN_STATE_TTL', 600)} (at most 3600)` })
-  LOGIN_STATE_TTL?: number;
+  @OneOf('SESSION_STORE', ['memory', 'redis'])
+  SESSION_STORE?: 'memory' | 'redis';
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: port('SANDBOX_PORT', 8081) })
-  @Min(1, { message: port('SANDBOX_PORT', 8081).replace('from 0', 'from 1') })
-  @Max(65535, { message: port('SANDBOX_PORT', 8081) })
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. REDIS_URL=redis://127.0.0.1:6379' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits or _ : . -, e.g. REDIS_KEY_PREFIX=wxo:' })
+  REDIS_KEY_PREFIX?: string;
+
+  @WholeNumber('LOGIN_STATE_TTL', 30, 3600, 600, ' of seconds')
+  LOGIN_STATE_TTL?: number;
+
+  @WholeNumber('LOGIN_RATE_LIMIT', 0, 100_000, 30, ' of requests per minute (0 turns it off)')
+  LOGIN_RATE_LIMIT?: number;
+
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, {
+    message:
+      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, …)',
+  })
+  TRUST_PROXY?: string;
+
+  @WholeNumber('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000, ' of milliseconds')
+  SHUTDOWN_GRACE_MS?: number;
+
+  @WholeNumber('SANDBOX_PORT', 1, 65535, 8081)
   SANDBOX_PORT?: number;
 }
 

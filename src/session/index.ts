@@ -1,5 +1,8 @@
-export { SessionModule, SESSION_STORE } from './session.module';
-export { SessionService, SESSION_COOKIE_NAME } from './session.service';
+export { SessionModule, SESSION_STORE, REDIS_CLIENT } from './session.module';
+export { SessionService } from './session.service';
 export { LoginStateStore, MemoryLoginStateStore, type PendingSignIn } from './login-state.store';
+export { GrantStore, GrantGoneError, GrantBusyError, type Grant, type GrantTokens } from './grant.store';
 export { BoundedMemoryStore } from './bounded-memory.store';
-export type { SessionTokens, SessionUser } from './session.types';
+export { SessionStoreHealth } from './session-store.health';
+export { StoreUnavailableError } from './store-unavailable.error';
+export type { SessionUser } from './session.types';

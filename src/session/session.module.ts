@@ -1,57 +1,130 @@
-import { Global, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Inject, Logger, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
-import session, { Store } from 'express-session';
-import { sessionConfig } from '../config';
+import session, { Store, type SessionData } from 'express-session';
+import type Redis from 'ioredis';
+import { sessionConfig, webexConfig } from '../config';
 import { BoundedMemoryStore } from './bounded-memory.store';
+import { GrantStore } from './grant.store';
+import { GuardedStore } from './guarded.store';
 import { LoginStateStore, MemoryLoginStateStore } from './login-state.store';
-import { SESSION_COOKIE_NAME, SessionService } from './session.service';
+import { MemoryGrantStore } from './memory-grant.store';
+import { createRedisClient, whenReady } from './redis.client';
+import { RedisGrantStore } from './redis-grant.store';
+import { RedisLoginStateStore } from './redis-login-state.store';
+import { SessionStoreHealth } from './session-store.health';
+import { SessionService } from './session.service';
+import { TokenCipher } from './token-cipher';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+type SessionConfig = ConfigType<typeof sessionConfig>;
+
+/** Seconds a session may still live: the idle timeout, but never past the absolute one. */
+function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, now = Date.now()): number {
+  if (data.signedInAt === undefined) return config.idleTimeoutSeconds;
+  const left = Math.ceil((data.signedInAt + config.absoluteTimeoutSeconds * 1000 - now) / 1000);
+  return Math.max(1, Math.min(config.idleTimeoutSeconds, left));
+}
 
 @Global()
 @Module({
   providers: [
     SessionService,
     {
-      provide: SESSION_STORE,
+      provide: REDIS_CLIENT,
       inject: [sessionConfig.KEY],
-      useFactory: (config: ConfigType<typeof sessionConfig>) =>
-        new BoundedMemoryStore({ max: config.memoryMaxSessions, ttlSeconds: config.idleTimeoutSeconds }),
+      useFactory: (config: SessionConfig): Redis | null =>
+        config.store === 'redis' ? createRedisClient(config.redisUrl) : null,
     },
-    { provide: LoginStateStore, useFactory: () => new MemoryLoginStateStore() },
+    {
+      provide: SESSION_STORE,
+      inject: [sessionConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, redis: Redis | null): Store =>
+        redis
+          ? new GuardedStore(
+              new RedisStore({
+                client: redis,
+                prefix: `${config.keyPrefix}sess:`,
+                ttl: (data: SessionData) => sessionTtlSeconds(config, data),
+              }),
+            )
+          : new BoundedMemoryStore({ max: config.memoryMaxSessions, ttlSeconds: config.idleTimeoutSeconds }),
+    },
+    {
+      provide: LoginStateStore,
+      inject: [sessionConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, redis: Redis | null) =>
+        redis ? new RedisLoginStateStore(redis, config.keyPrefix) : new MemoryLoginStateStore(),
+    },
+    {
+      provide: GrantStore,
+      inject: [sessionConfig.KEY, webexConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, webex: ConfigType<typeof webexConfig>, redis: Redis | null) => {
+        const options = {
+          cipher: new TokenCipher(config.tokenKeys),
+          ttlMs: config.absoluteTimeoutSeconds * 1000,
+          // A refresh is one token call; past its time budget, waiters give up rather than hang.
+          refreshWaitMs: webex.timeoutMs + 2000,
+        };
+        return redis
+          ? new RedisGrantStore(redis, config.keyPrefix, options)
+          : new MemoryGrantStore({ ...options, max: config.memoryMaxSessions });
+      },
+    },
+    {
+      provide: SessionStoreHealth,
+      inject: [sessionConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, redis: Redis | null) => new SessionStoreHealth(config.store, redis ?? undefined),
+    },
   ],
-  exports: [SessionService, LoginStateStore, SESSION_STORE],
+  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth, SESSION_STORE, REDIS_CLIENT],
 })
-export class SessionModule implements NestModule {
+export class SessionModule implements NestModule, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Session');
+
   constructor(
-    @Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>,
+    @Inject(sessionConfig.KEY) private readonly config: SessionConfig,
     @Inject(SESSION_STORE) private readonly store: Store,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     private readonly sessions: SessionService,
   ) {}
 
+  async onModuleInit(): Promise<void> {
+    if (!this.redis) return;
+    const ready = await whenReady(this.redis, 3000);
+    if (ready) this.logger.log(`Sessions in Redis (key prefix ${this.config.keyPrefix})`);
+    else this.logger.warn('Redis is not answering yet: signed-in pages answer 503 until it does');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     const middleware = session({
-      name: SESSION_COOKIE_NAME,
+      name: this.config.cookieName,
       secret: this.config.secrets,
       store: this.store,
       resave: false,
       saveUninitialized: false,
-      // Every answer pushes the idle deadline out, in the cookie and in the store.
-      rolling: true,
+      // Not rolling: a Set-Cookie on every answer would let a late answer put back an old session
+      // id after sign-in. The idle timeout lives in the store, pushed out by touch on each request.
+      rolling: false,
       cookie: {
         httpOnly: true,
         // Strict would drop the cookie on the redirect back from Webex.
         sameSite: 'lax',
-        secure: 'auto',
+        secure: this.config.secureCookie ? true : 'auto',
         path: '/',
-        maxAge: this.config.idleTimeoutSeconds * 1000,
       },
     });
     const absoluteTimeout = (req: Request, _res: Response, next: NextFunction) => {
       if (req.session && this.sessions.isExpired(req.session)) {
         delete req.session.user;
-        delete req.session.tokens;
+        delete req.session.grantId;
         delete req.session.signedInAt;
         req.session.notice = 'Your session has ended. Please sign in again.';
       }

@@ -4,15 +4,13 @@ import type { Request, Response } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { sessionConfig } from '../config';
 
-export const SESSION_COOKIE_NAME = 'wxo.sid';
-
 /** Promise versions of express-session's callbacks, and the cookie's own rules in one place. */
 @Injectable()
 export class SessionService {
   constructor(@Inject(sessionConfig.KEY) private readonly config: ConfigType<typeof sessionConfig>) {}
 
   get cookieName(): string {
-    return SESSION_COOKIE_NAME;
+    return this.config.cookieName;
   }
 
   /** A new session id keeping nothing of the old session but what `carry` returns (no fixation). */
@@ -29,7 +27,7 @@ export class SessionService {
   destroy(req: Request, res: Response): Promise<void> {
     return new Promise((resolve, reject) => {
       req.session.destroy((error: unknown) => {
-        res.clearCookie(SESSION_COOKIE_NAME, { path: '/', httpOnly: true, sameSite: 'lax' });
+        res.clearCookie(this.config.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.secureCookie });
         if (error) return reject(error instanceof Error ? error : new Error('session destroy failed'));
         resolve();
       });

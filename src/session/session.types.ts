@@ -1,15 +1,9 @@
 import 'express-session';
+import type { Grant } from './grant.store';
 
 export interface SessionUser {
   id: string;
   displayName: string;
-}
-
-export interface SessionTokens {
-  accessToken: string;
-  refreshToken: string;
-  accessTokenExpiresAt: number;
-  refreshTokenExpiresAt?: number;
 }
 
 declare module 'express-session' {
@@ -19,8 +13,16 @@ declare module 'express-session' {
     /** When the person signed in (epoch ms): the absolute timeout counts from here. */
     signedInAt?: number;
     user?: SessionUser;
-    tokens?: SessionTokens;
+    /** Key of this session's Webex tokens in the GrantStore; the tokens never sit in the session. */
+    grantId?: string;
     /** A one-time message for the home page, e.g. why the person was signed out. */
     notice?: string;
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The session's Webex tokens, loaded (and refreshed if needed) by the AuthGuard. */
+    webexGrant?: Grant;
   }
 }

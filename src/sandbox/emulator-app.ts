@@ -1,0 +1,54 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { apiRoutes } from './api.routes';
+import { controlsRoutes } from './controls.routes';
+import { EmulatorInputError } from './emulator.types';
+import { oauthRoutes } from './oauth.routes';
+import type { RouteContext } from './route-context';
+import { EmulatorHttpError, describeRequest, locals, newTrackingId, sendError } from './webex-responses';
+
+const NOT_FOUND = 'The requested resource could not be found.';
+
+/** body-parser and Express errors carry a 4xx status that is safe to pass on. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    if (error instanceof EmulatorHttpError) {
+      sendError(res, error.status, error.message, { oauthError: error.oauthError });
+    } else if (error instanceof EmulatorInputError) {
+      sendError(res, 400, error.message);
+    } else if (clientErrorStatus(error) !== undefined) {
+      const status = clientErrorStatus(error) as number;
+      sendError(res, status, status === 413 ? 'The request body is too large.' : 'The request could not be parsed.');
+    } else {
+      log(`unexpected error on ${describeRequest(req)} (${locals(res).trackingId}): ${(error as Error)?.message ?? String(error)}`);
+      sendError(res, 500, 'Internal error in the Webex emulator.');
+    }
+  };
+}
+
+export function createEmulatorApp(ctx: RouteContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // ETags would cost a hash of every body; Webex clients do not revalidate.
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    const trackingId = newTrackingId();
+    Object.assign(res.locals, { trackingId, shape: 'rest' });
+    res.setHeader('trackingid', trackingId);
+    next();
+  });
+  app.use(oauthRoutes(ctx));
+  app.use(apiRoutes(ctx));
+  if (ctx.settings.testControls) app.use('/_emulator', controlsRoutes(ctx.controls));
+  app.use((_req, res) => sendError(res, 404, NOT_FOUND));
+  app.use(errorHandler(ctx.settings.log));
+  return app;
+}

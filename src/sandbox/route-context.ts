@@ -1,0 +1,33 @@
+import type { RequestHandler } from 'express';
+import type { EmulatorSettings } from './emulator-options';
+import type { EmulatorState } from './emulator-state';
+import type { EmulatorStatsCounter } from './emulator-stats';
+import type { EmulatorControls, EmulatorRoute } from './emulator.types';
+import { faultGate, type DelayedResponses, type FaultBoard } from './faults';
+import { locals, type ErrorShape } from './webex-responses';
+
+/** What the routers share: one emulator's state, settings and instruments. */
+export interface RouteContext {
+  settings: EmulatorSettings;
+  state: EmulatorState;
+  faults: FaultBoard;
+  delays: DelayedResponses;
+  stats: EmulatorStatsCounter;
+  controls: EmulatorControls;
+  /** The bound origin, known only once the server listens. */
+  origin: () => string;
+}
+
+/** Marks the request as the given route (error shape, request count). */
+export function enterRoute(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape): RequestHandler {
+  return (_req, res, next) => {
+    locals(res).shape = shape;
+    ctx.stats.requests[route]++;
+    next();
+  };
+}
+
+/** The usual front of a route: count it, then let faults and latency have their say. */
+export function routeFront(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape): RequestHandler[] {
+  return [enterRoute(ctx, route, shape), faultGate(route, ctx.faults, ctx.delays)];
+}

@@ -1,0 +1,100 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEmulatorApp } from './emulator-app';
+import { checkSeedHandle, resolveOptions } from './emulator-options';
+import { EmulatorState } from './emulator-state';
+import { EmulatorStatsCounter } from './emulator-stats';
+import type { EmulatorControls, EmulatorOptions, SeedUserSummary, WebexEmulator } from './emulator.types';
+import { DelayedResponses, FaultBoard } from './faults';
+import { SEED_USERS } from './seed-data';
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The origin clients should use: a wildcard bind is reached through loopback. */
+function originOf(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+const USERS: readonly SeedUserSummary[] = Object.freeze(
+  [...SEED_USERS.values()].map((user) =>
+    Object.freeze({
+      handle: user.handle,
+      id: user.person.id,
+      displayName: user.person.displayName,
+      email: user.person.emails[0],
+      roomCount: user.roomCount,
+    }),
+  ),
+);
+
+/**
+ * Starts a Webex stand-in (OAuth authorize/token, people/me, rooms) on a real HTTP port. It
+ * follows Webex's documented behaviour, not this service's code, so the two cannot share a bug.
+ */
+export async function startWebexEmulator(options: EmulatorOptions): Promise<WebexEmulator> {
+  const settings = resolveOptions(options);
+  const stats = new EmulatorStatsCounter();
+  const faults = new FaultBoard(settings.log);
+  const delays = new DelayedResponses();
+  const state = new EmulatorState(settings);
+  const controls: EmulatorControls = {
+    reset: () => {
+      faults.reset();
+      stats.reset();
+      state.resetSettings();
+    },
+    setTokenLifetimes: (lifetimes) => state.setTokenLifetimes(lifetimes),
+    setRotateRefreshTokens: (on) => state.setRotateRefreshTokens(on),
+    expireAccessTokens: (filter) => state.expireAccessTokens(filter?.handle),
+    revokeTokens: (filter) => state.revokeTokens(filter?.handle),
+    setLatency: (ms, route) => faults.setLatency(ms, route),
+    injectFault: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
+    stats: () => stats.snapshot(),
+    issueTokens: (handle, clientId, scopes) => state.issueTokens(checkSeedHandle(handle), clientId, scopes),
+  };
+  let origin = '';
+  const app = createEmulatorApp({ settings, state, faults, delays, stats, controls, origin: () => origin });
+  const server = createServer(app);
+  server.on('connection', () => {
+    stats.connections++;
+  });
+  try {
+    await listen(server, settings.host, settings.port);
+  } catch (error) {
+    state.dispose();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  origin = originOf(settings.host, port);
+  settings.log(
+    `Webex emulator listening on ${origin} (offline sandbox, not Webex; ${settings.clients.size} client(s), ` +
+      `test controls ${settings.testControls ? 'on' : 'off'})`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    origin,
+    apiBaseUrl: `${origin}/v1`,
+    port,
+    users: USERS,
+    controls,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        state.dispose();
+        delays.cancelAll();
+        server.close(() => resolve());
+        // Hung and keep-alive sockets would hold close() open until their clients let go.
+        server.closeAllConnections();
+      })),
+  };
+}

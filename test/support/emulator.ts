@@ -1,0 +1,57 @@
+import { startWebexEmulator, type EmulatorOptions, type WebexEmulator } from '../../src/sandbox';
+
+/** The integration every suite registers with its emulator, as a developer would on the portal. */
+export const E2E_CLIENT = {
+  clientId: 'e2e-client',
+  clientSecret: 'e2e-secret',
+  // 127.0.0.1, not localhost: supertest sends Host 127.0.0.1:<port>, so no canonical-host redirect.
+  redirectUri: 'http://127.0.0.1:8080/oauth',
+  // The portal URL grants one scope more than the pages need; the service must not ask for it.
+  scopes: ['spark:people_read', 'spark:rooms_read', 'spark:kms'],
+} as const;
+
+/** The scopes the service must request, in the order it sends them. */
+export const NEEDED_SCOPE = 'spark:people_read spark:rooms_read';
+
+export type SeedHandle = 'alice' | 'bob' | 'carol' | 'mallory';
+
+/** A Webex emulator on 127.0.0.1 and an ephemeral port, with the e2e integration registered. */
+export function startTestEmulator(options: Partial<EmulatorOptions> = {}): Promise<WebexEmulator> {
+  return startWebexEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    clients: [
+      {
+        clientId: E2E_CLIENT.clientId,
+        clientSecret: E2E_CLIENT.clientSecret,
+        redirectUris: [E2E_CLIENT.redirectUri],
+        scopes: [...E2E_CLIENT.scopes],
+      },
+    ],
+    requirePkce: true,
+    log: () => undefined,
+    ...options,
+  });
+}
+
+/** The authorize URL exactly as the developer portal shows it for the e2e integration. */
+export function portalAuthorizeUrl(
+  emulator: WebexEmulator,
+  client: { clientId: string; redirectUri: string; scopes: readonly string[] } = E2E_CLIENT,
+): string {
+  const url = new URL('/v1/authorize', emulator.origin);
+  url.search = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    redirect_uri: client.redirectUri,
+    scope: client.scopes.join(' '),
+    state: 'set_state_here',
+  }).toString();
+  return url.toString();
+}
+
+export function displayNameOf(emulator: WebexEmulator, handle: SeedHandle): string {
+  const user = emulator.users.find((u) => u.handle === handle);
+  if (!user) throw new Error(`no seeded user ${handle}`);
+  return user.displayName;
+}
