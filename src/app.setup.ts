@@ -1,8 +1,10 @@
 import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
+import helmet from 'helmet';
 import { dirname, join } from 'node:path';
-import { sandboxConfig } from './config';
+import { appConfig, oauthConfig, sandboxConfig } from './config';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
@@ -15,8 +17,14 @@ const STATIC_OPTIONS = { index: false, maxAge: '1h', fallthrough: true, redirect
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const sandbox = app.get<ConfigType<typeof sandboxConfig>>(sandboxConfig.KEY);
+  const oauth = app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY);
+  const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
   app.disable('x-powered-by');
+  // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
+  // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
+  app.set('trust proxy', config.trustProxy);
+  app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
   // Water.css from its npm package, served by the service itself: no CDN.
   app.useStaticAssets(join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css'), {
     ...STATIC_OPTIONS,
@@ -31,4 +39,32 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   hbs.registerPartials(join(ROOT_DIR, 'views', 'partials'));
   app.setLocal('sandbox', sandbox.enabled);
   return app;
+}
+
+/** Helmet with a CSP that allows nothing inline: the pages have no scripts and no inline styles. */
+function securityHeaders(https: boolean, authorizeOrigin: string) {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        // Water.css draws some form controls with data: SVGs.
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        // The sign-in may one day post to Webex's authorize page; nothing else may receive a form.
+        formAction: ["'self'", authorizeOrigin],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    // Sent below, and only over TLS: HSTS on plain http would be ignored at best.
+    strictTransportSecurity: false,
+  });
+  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
+  return (req: Request, res: Response, next: NextFunction) =>
+    headers(req, res, (error?: unknown) => (error ? next(error) : req.secure ? hsts(req, res, next) : next()));
 }

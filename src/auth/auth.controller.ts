@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards, Post, Req, Res } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { SessionService } from '../session';
@@ -28,6 +29,7 @@ export class AuthController {
     res.render('index', { title: 'Home', notice });
   }
 
+  @UseGuards(ThrottlerGuard)
   @Get('login')
   @Header('Cache-Control', 'no-store')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {

@@ -34,3 +34,11 @@ export class SessionEndedError extends Error {
     this.name = 'SessionEndedError';
   }
 }
+
+/** A state-changing request sent by a browser on behalf of another site. */
+export class CrossSiteRequestError extends Error {
+  constructor() {
+    super('Cross-site request refused');
+    this.name = 'CrossSiteRequestError';
+  }
+}

@@ -2,6 +2,7 @@ import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { PATH_METADATA } from '@nestjs/common/constants';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { oauthConfig } from '../config';
 import { WebexModule } from '../webex';
 import { AuthController } from './auth.controller';
@@ -9,15 +10,28 @@ import { AuthGuard } from './auth.guard';
 import { CanonicalHostMiddleware } from './canonical-host.middleware';
 import { OAuthCallbackController } from './oauth-callback.controller';
 import { OAuthService } from './oauth.service';
+import { SameOriginGuard } from './same-origin.guard';
 import { SessionTokensService } from './session-tokens.service';
 import { WebexRetryInterceptor } from './webex-retry.interceptor';
 
 @Module({
-  imports: [WebexModule],
+  imports: [
+    WebexModule,
+    // Mild per-client limits on starting and finishing sign-ins (ThrottlerGuard on those routes only).
+    ThrottlerModule.forRootAsync({
+      inject: [oauthConfig.KEY],
+      useFactory: (config: ConfigType<typeof oauthConfig>) => ({
+        throttlers: [{ ttl: 60_000, limit: Math.max(config.loginRateLimit, 1) }],
+        skipIf: () => config.loginRateLimit === 0,
+      }),
+    }),
+  ],
   controllers: [AuthController, OAuthCallbackController],
   providers: [
     OAuthService,
     SessionTokensService,
+    SameOriginGuard,
+    { provide: APP_GUARD, useExisting: SameOriginGuard },
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
     WebexRetryInterceptor,

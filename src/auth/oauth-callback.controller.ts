@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Query, Req, Res, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards, Query, Req, Res, ValidationPipe } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { SessionService } from '../session';
 import { SignInError } from './auth.errors';
@@ -20,6 +21,7 @@ export class OAuthCallbackController {
     private readonly tokens: SessionTokensService,
   ) {}
 
+  @UseGuards(ThrottlerGuard)
   @Get()
   @Header('Cache-Control', 'no-store')
   async callback(

@@ -1,5 +1,7 @@
 import { HttpException } from '@nestjs/common';
-import { NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from '../auth/auth.errors';
+import { CrossSiteRequestError, NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from '../auth/auth.errors';
+import { GrantBusyError } from '../session/grant.store';
+import { StoreUnavailableError } from '../session/store-unavailable.error';
 import { WebexApiError, WebexRateLimitedError } from '../webex/webex.errors';
 
 /** What a person (or a JSON client) is told about a failure. Never the error's own message. */
@@ -56,6 +58,20 @@ export function presentError(error: unknown): ErrorPresentation {
     const { status, message } = SIGN_IN_MESSAGES[error.reason];
     const detail = error.reason === 'other_error' && error.oauthError ? ` (error: ${error.oauthError})` : '';
     return { status, title: 'Error', message: message + detail };
+  }
+  if (error instanceof CrossSiteRequestError) {
+    return { status: 403, title: 'Refused', message: 'This request came from another site and was refused. Use the buttons on this site.' };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return {
+      status: 503,
+      title: 'Unavailable',
+      message: 'Sessions are unavailable right now, so we cannot tell who you are. Please try again in a moment.',
+      retryAfterSeconds: 5,
+    };
+  }
+  if (error instanceof GrantBusyError) {
+    return { status: 503, title: 'Busy', message: 'Your sign-in is being renewed. Please try again in a moment.', retryAfterSeconds: 1 };
   }
   if (error instanceof WebexRateLimitedError) {
     return {
