@@ -3,12 +3,13 @@ import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { configModule } from './config';
+import { HealthModule } from './health/health.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
 import { WebexModule } from './webex';
 
 @Module({
-  imports: [configModule(), SessionModule, WebexModule, AuthModule, SandboxModeModule],
+  imports: [configModule(), SessionModule, WebexModule, AuthModule, SandboxModeModule, HealthModule],
   providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
 })
 export class AppModule {}

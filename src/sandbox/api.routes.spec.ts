@@ -11,7 +11,18 @@ interface Room {
   created: string;
 }
 
-const ROOM_KEYS = ['id', 'title', 'type', 'isLocked', 'lastActivity', 'creatorId', 'created', 'ownerId', 'isPublic', 'isReadOnly'];
+const ROOM_KEYS = [
+  'id',
+  'title',
+  'type',
+  'isLocked',
+  'lastActivity',
+  'creatorId',
+  'created',
+  'ownerId',
+  'isPublic',
+  'isReadOnly',
+];
 
 async function webexError(res: Response, status: number): Promise<string> {
   expect(res.status).toBe(status);
@@ -136,9 +147,18 @@ describe('API routes', () => {
       expect(items).toHaveLength(7);
       expect(new Set(items.map((r) => r.type))).toEqual(new Set(['direct', 'group']));
       expect(new Set(items.map((r) => r.lastActivity)).size).toBe(7);
-      expect(items.filter((r) => r.type === 'direct').map((r) => r.title).sort()).toEqual(['Dave Example', 'Erin Example']);
+      expect(
+        items
+          .filter((r) => r.type === 'direct')
+          .map((r) => r.title)
+          .sort(),
+      ).toEqual(['Dave Example', 'Erin Example']);
       for (const room of items) {
-        expect(Object.keys(room).filter((key) => key !== 'teamId').sort()).toEqual([...ROOM_KEYS].sort());
+        expect(
+          Object.keys(room)
+            .filter((key) => key !== 'teamId')
+            .sort(),
+        ).toEqual([...ROOM_KEYS].sort());
         expect(Buffer.from(room.id, 'base64').toString()).toMatch(/^ciscospark:\/\/us\/ROOM\/[0-9a-f-]{36}$/);
       }
     });
@@ -156,7 +176,12 @@ describe('API routes', () => {
       const { items } = (await (await callApi(emulator, '/rooms', mallory)).json()) as { items: Room[] };
 
       expect(items.map((r) => r.title).sort()).toEqual(
-        ['"Double" and \'single\' quotes', '<img src=x onerror=alert(1)>', '<script>alert(1)</script>', 'Tom & Jerry'].sort(),
+        [
+          '"Double" and \'single\' quotes',
+          '<img src=x onerror=alert(1)>',
+          '<script>alert(1)</script>',
+          'Tom & Jerry',
+        ].sort(),
       );
     });
 

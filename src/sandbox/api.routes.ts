@@ -2,7 +2,7 @@ import { type Request, type RequestHandler, type Response, Router } from 'expres
 import type { Grant } from './emulator-state';
 import { routeFront, type RouteContext } from './route-context';
 import { RoomsCursorCodec, type RoomsQuery } from './rooms-cursor';
-import { findSeedUser, listRooms, roomJson, type RoomSort, type RoomType, type SeedUser } from './seed-data';
+import { findSeedUser, listRooms, roomJson, type SeedUser } from './seed-data';
 import { EmulatorHttpError, oneParam, sendError } from './webex-responses';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -41,17 +41,21 @@ function readRoomsQuery(query: unknown): RoomsQuery {
   if (max !== undefined && (!/^\d{1,4}$/.test(max) || Number(max) < 1 || Number(max) > 1000)) {
     throw new EmulatorHttpError(400, 'max must be an integer from 1 to 1000.');
   }
-  if (type !== undefined && type !== 'direct' && type !== 'group') throw new EmulatorHttpError(400, 'type must be direct or group.');
+  if (type !== undefined && type !== 'direct' && type !== 'group') {
+    throw new EmulatorHttpError(400, 'type must be direct or group.');
+  }
   if (sortBy !== undefined && sortBy !== 'id' && sortBy !== 'lastactivity' && sortBy !== 'created') {
     throw new EmulatorHttpError(400, 'sortBy must be id, lastactivity or created.');
   }
-  if (teamId !== undefined && (teamId === '' || teamId.length > MAX_TEAM_ID_CHARS)) throw new EmulatorHttpError(400, 'teamId is not valid.');
+  if (teamId !== undefined && (teamId === '' || teamId.length > MAX_TEAM_ID_CHARS)) {
+    throw new EmulatorHttpError(400, 'teamId is not valid.');
+  }
   return {
     offset: 0,
     max: max === undefined ? 100 : Number(max),
     // Webex documents no default order; by id is stable and unlike either timestamp order.
-    sortBy: (sortBy ?? 'id') as RoomSort,
-    type: type as RoomType | undefined,
+    sortBy: sortBy ?? 'id',
+    type,
     teamId,
   };
 }
@@ -83,9 +87,19 @@ function getRooms(ctx: RouteContext, cursors: RoomsCursorCodec) {
 /** /v1/people/me and /v1/rooms. */
 export function apiRoutes(ctx: RouteContext): Router {
   const router = Router();
-  router.get('/v1/people/me', ...routeFront(ctx, 'people/me', 'rest'), requireScope(ctx, 'spark:people_read'), (_req, res) => {
-    res.json(userOf(res).person);
-  });
-  router.get('/v1/rooms', ...routeFront(ctx, 'rooms', 'rest'), requireScope(ctx, 'spark:rooms_read'), getRooms(ctx, new RoomsCursorCodec()));
+  router.get(
+    '/v1/people/me',
+    ...routeFront(ctx, 'people/me', 'rest'),
+    requireScope(ctx, 'spark:people_read'),
+    (_req, res) => {
+      res.json(userOf(res).person);
+    },
+  );
+  router.get(
+    '/v1/rooms',
+    ...routeFront(ctx, 'rooms', 'rest'),
+    requireScope(ctx, 'spark:rooms_read'),
+    getRooms(ctx, new RoomsCursorCodec()),
+  );
   return router;
 }

@@ -33,16 +33,41 @@ describe(parseCliArgs.name, () => {
 
   it('reads every flag, with --redirect-uri repeatable', () => {
     const options = optionsOf([
-      '--port=9000', '--host', '0.0.0.0', '--client-id', 'id', '--client-secret', 's',
-      '--redirect-uri', 'http://a.test/cb', '--redirect-uri', 'http://b.test/cb', '--scopes', 'spark:people_read  spark:rooms_read',
-      '--test-controls', '--rotate-refresh-tokens', '--require-pkce', '--access-token-ttl', '60', '--refresh-token-ttl', '120',
-      '--auto-consent', 'carol',
+      '--port=9000',
+      '--host',
+      '0.0.0.0',
+      '--client-id',
+      'id',
+      '--client-secret',
+      's',
+      '--redirect-uri',
+      'http://a.test/cb',
+      '--redirect-uri',
+      'http://b.test/cb',
+      '--scopes',
+      'spark:people_read  spark:rooms_read',
+      '--test-controls',
+      '--rotate-refresh-tokens',
+      '--require-pkce',
+      '--access-token-ttl',
+      '60',
+      '--refresh-token-ttl',
+      '120',
+      '--auto-consent',
+      'carol',
     ]);
 
     expect(options).toEqual({
       host: '0.0.0.0',
       port: 9000,
-      clients: [{ clientId: 'id', clientSecret: 's', redirectUris: ['http://a.test/cb', 'http://b.test/cb'], scopes: ['spark:people_read', 'spark:rooms_read'] }],
+      clients: [
+        {
+          clientId: 'id',
+          clientSecret: 's',
+          redirectUris: ['http://a.test/cb', 'http://b.test/cb'],
+          scopes: ['spark:people_read', 'spark:rooms_read'],
+        },
+      ],
       testControls: true,
       rotateRefreshTokens: true,
       requirePkce: true,

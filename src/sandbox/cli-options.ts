@@ -76,7 +76,9 @@ const ENV_NAMES: Record<Flag, string> = {
 
 function integer(text: string, name: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new CliUsageError(`${name} must be an integer from ${min} to ${max}.`);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new CliUsageError(`${name} must be an integer from ${min} to ${max}.`);
+  }
   return value;
 }
 

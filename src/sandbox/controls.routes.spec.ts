@@ -31,7 +31,12 @@ describe('Test controls', () => {
     afterAll(() => emulator.close());
 
     it.each(ROUTES)('answers %s %s with the same 404 as any unknown path', async (method, path) => {
-      const res = await control(emulator, method, path, method === 'POST' ? { route: 'rooms', kind: 'status' } : undefined);
+      const res = await control(
+        emulator,
+        method,
+        path,
+        method === 'POST' ? { route: 'rooms', kind: 'status' } : undefined,
+      );
       const unknown = await fetch(`${emulator.origin}/no/such/path`);
       const strip = (body: unknown) => ({ ...(body as object), trackingId: undefined });
 
@@ -57,7 +62,9 @@ describe('Test controls', () => {
     afterEach(() => emulator.controls.reset());
 
     it('queues faults, with times -1 meaning until cleared, and clears them', async () => {
-      expect((await control(emulator, 'POST', '/faults', { route: 'rooms', kind: 'status', status: 503, times: -1 })).status).toBe(200);
+      expect(
+        (await control(emulator, 'POST', '/faults', { route: 'rooms', kind: 'status', status: 503, times: -1 })).status,
+      ).toBe(200);
       expect((await callApi(emulator, '/rooms', alice)).status).toBe(503);
       expect((await callApi(emulator, '/rooms', alice)).status).toBe(503);
 
@@ -66,7 +73,12 @@ describe('Test controls', () => {
     });
 
     it('takes times null as once', async () => {
-      await control(emulator, 'POST', '/faults', { route: 'rooms', kind: 'rate-limit', times: null, retryAfterSeconds: 2 });
+      await control(emulator, 'POST', '/faults', {
+        route: 'rooms',
+        kind: 'rate-limit',
+        times: null,
+        retryAfterSeconds: 2,
+      });
 
       expect((await callApi(emulator, '/rooms', alice)).status).toBe(429);
       expect((await callApi(emulator, '/rooms', alice)).status).toBe(200);
@@ -97,7 +109,10 @@ describe('Test controls', () => {
     });
 
     it("expires one user's access tokens and reports how many", async () => {
-      const carol = [emulator.controls.issueTokens('carol', CLIENT.clientId), emulator.controls.issueTokens('carol', CLIENT.clientId)];
+      const carol = [
+        emulator.controls.issueTokens('carol', CLIENT.clientId),
+        emulator.controls.issueTokens('carol', CLIENT.clientId),
+      ];
       const res = await control(emulator, 'POST', '/expire-access-tokens', { handle: 'carol' });
 
       expect(await res.json()).toEqual({ count: 2 });
@@ -116,7 +131,11 @@ describe('Test controls', () => {
     });
 
     it('issues tokens with chosen scopes', async () => {
-      const res = await control(emulator, 'POST', '/tokens', { handle: 'alice', clientId: CLIENT.clientId, scopes: ['spark:rooms_read'] });
+      const res = await control(emulator, 'POST', '/tokens', {
+        handle: 'alice',
+        clientId: CLIENT.clientId,
+        scopes: ['spark:rooms_read'],
+      });
       const tokens = (await res.json()) as IssuedTokens;
 
       expect((await callApi(emulator, '/rooms', tokens)).status).toBe(200);
@@ -181,7 +200,10 @@ describe('Test controls', () => {
       const res = await control(emulator, method, path, body);
 
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ message: expect.any(String), trackingId: res.headers.get('trackingid') });
+      expect(await res.json()).toMatchObject({
+        message: expect.any(String),
+        trackingId: res.headers.get('trackingid'),
+      });
     });
 
     it('keeps a bad lifetime call from changing anything', async () => {
@@ -191,7 +213,11 @@ describe('Test controls', () => {
     });
 
     it('answers a body over 16 kB with 413', async () => {
-      const res = await control(emulator, 'POST', '/faults', { route: 'rooms', kind: 'status', pad: 'x'.repeat(20_000) });
+      const res = await control(emulator, 'POST', '/faults', {
+        route: 'rooms',
+        kind: 'status',
+        pad: 'x'.repeat(20_000),
+      });
 
       expect(res.status).toBe(413);
     });

@@ -6,7 +6,9 @@ type Body = Record<string, unknown>;
 
 function bodyOf(req: Request): Body {
   const body: unknown = req.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new EmulatorInputError('The body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new EmulatorInputError('The body must be a JSON object.');
+  }
   return body as Body;
 }
 

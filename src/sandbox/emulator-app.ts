@@ -28,7 +28,9 @@ function errorHandler(log: (line: string) => void): ErrorRequestHandler {
       const status = clientErrorStatus(error) as number;
       sendError(res, status, status === 413 ? 'The request body is too large.' : 'The request could not be parsed.');
     } else {
-      log(`unexpected error on ${describeRequest(req)} (${locals(res).trackingId}): ${(error as Error)?.message ?? String(error)}`);
+      log(
+        `unexpected error on ${describeRequest(req)} (${locals(res).trackingId}): ${(error as Error)?.message ?? String(error)}`,
+      );
       sendError(res, 500, 'Internal error in the Webex emulator.');
     }
   };

@@ -56,18 +56,29 @@ function checkClient(client: unknown, index: number): EmulatorClient {
   const c = (client ?? {}) as Partial<EmulatorClient>;
   const where = `clients[${index}]`;
   if (!isNonEmptyString(c.clientId)) throw new EmulatorInputError(`${where}.clientId must be a non-empty string.`);
-  if (!isNonEmptyString(c.clientSecret)) throw new EmulatorInputError(`${where}.clientSecret must be a non-empty string.`);
-  if (!Array.isArray(c.redirectUris) || c.redirectUris.length === 0 || !c.redirectUris.every(
-    (uri) => typeof uri === 'string' && isAbsoluteHttpUrl(uri),
-  )) {
+  if (!isNonEmptyString(c.clientSecret)) {
+    throw new EmulatorInputError(`${where}.clientSecret must be a non-empty string.`);
+  }
+  if (
+    !Array.isArray(c.redirectUris) ||
+    c.redirectUris.length === 0 ||
+    !c.redirectUris.every((uri) => typeof uri === 'string' && isAbsoluteHttpUrl(uri))
+  ) {
     throw new EmulatorInputError(`${where}.redirectUris must be absolute http(s) URLs without a fragment.`);
   }
-  if (!Array.isArray(c.scopes) || c.scopes.length === 0 || !c.scopes.every(
-    (scope) => typeof scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope),
-  )) {
+  if (
+    !Array.isArray(c.scopes) ||
+    c.scopes.length === 0 ||
+    !c.scopes.every((scope) => typeof scope === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+  ) {
     throw new EmulatorInputError(`${where}.scopes must be non-empty scope tokens (RFC 6749 §3.3).`);
   }
-  return { clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: [...c.redirectUris], scopes: [...c.scopes] };
+  return {
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    redirectUris: [...c.redirectUris],
+    scopes: [...c.scopes],
+  };
 }
 
 export function resolveOptions(options: EmulatorOptions): EmulatorSettings {
@@ -84,11 +95,23 @@ export function resolveOptions(options: EmulatorOptions): EmulatorSettings {
     clients,
     testControls: options.testControls ?? false,
     requirePkce: options.requirePkce ?? false,
-    accessTokenTtlSeconds: checkLifetime(options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS, 'accessTokenTtlSeconds'),
-    refreshTokenTtlSeconds: checkLifetime(options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS, 'refreshTokenTtlSeconds'),
-    authCodeTtlSeconds: checkInteger(options.authCodeTtlSeconds ?? DEFAULT_AUTH_CODE_TTL_SECONDS, 'authCodeTtlSeconds', 1, 86_400),
+    accessTokenTtlSeconds: checkLifetime(
+      options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+      'accessTokenTtlSeconds',
+    ),
+    refreshTokenTtlSeconds: checkLifetime(
+      options.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+      'refreshTokenTtlSeconds',
+    ),
+    authCodeTtlSeconds: checkInteger(
+      options.authCodeTtlSeconds ?? DEFAULT_AUTH_CODE_TTL_SECONDS,
+      'authCodeTtlSeconds',
+      1,
+      86_400,
+    ),
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
-    autoConsentUser: options.autoConsentUser === undefined ? undefined : checkSeedHandle(options.autoConsentUser, 'autoConsentUser'),
+    autoConsentUser:
+      options.autoConsentUser === undefined ? undefined : checkSeedHandle(options.autoConsentUser, 'autoConsentUser'),
     log: options.log ?? (() => undefined),
   };
 }

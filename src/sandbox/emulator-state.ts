@@ -139,7 +139,9 @@ export class EmulatorState {
 
   redeemCode(client: EmulatorClient, code: string, redirectUri: string, verifier: string | undefined): IssuedTokens {
     const record = this.codes.get(code);
-    if (!record || record.expiresAt <= Date.now()) throw invalidGrant('The authorization code is invalid or has expired.');
+    if (!record || record.expiresAt <= Date.now()) {
+      throw invalidGrant('The authorization code is invalid or has expired.');
+    }
     if (record.used) {
       // RFC 6749 §4.1.2: a replayed code may mean it leaked, so what it bought is withdrawn.
       this.revokeWhere((r) => r.grantId === record.grantId);
@@ -147,12 +149,19 @@ export class EmulatorState {
     }
     record.used = true;
     const { request } = record;
-    if (request.clientId !== client.clientId) throw invalidGrant('The authorization code was issued to another client.');
+    if (request.clientId !== client.clientId) {
+      throw invalidGrant('The authorization code was issued to another client.');
+    }
     if (redirectUri !== request.redirectUri) {
       throw invalidGrant('redirect_uri does not match the one in the authorization request.');
     }
     checkPkce(request.codeChallenge, verifier);
-    return this.issue({ handle: record.handle, clientId: client.clientId, scopes: request.scopes, grantId: record.grantId });
+    return this.issue({
+      handle: record.handle,
+      clientId: client.clientId,
+      scopes: request.scopes,
+      grantId: record.grantId,
+    });
   }
 
   refresh(client: EmulatorClient, refreshToken: string): IssuedTokens {
@@ -160,7 +169,12 @@ export class EmulatorState {
     const record = this.refreshTokens.get(refreshToken);
     if (!record || !isLive(record, now)) throw invalidGrant('The refresh token is invalid, expired or revoked.');
     if (record.clientId !== client.clientId) throw invalidGrant('The refresh token was issued to another client.');
-    const grant: Grant = { handle: record.handle, clientId: record.clientId, scopes: record.scopes, grantId: record.grantId };
+    const grant: Grant = {
+      handle: record.handle,
+      clientId: record.clientId,
+      scopes: record.scopes,
+      grantId: record.grantId,
+    };
     if (this.rotate) {
       record.revoked = true;
       return this.issue(grant);
@@ -176,10 +190,12 @@ export class EmulatorState {
   issueTokens(handle: SeedUserHandle, clientId: string, scopes?: readonly string[]): IssuedTokens {
     const client = this.settings.clients.get(clientId);
     if (!client) throw new EmulatorInputError('clientId is not a registered client.');
-    if (scopes !== undefined && (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && client.scopes.includes(s)))) {
+    // Checked at run time too: HTTP controls pass JSON straight through.
+    const granted: unknown = scopes ?? client.scopes;
+    if (!Array.isArray(granted) || !granted.every((s: unknown) => typeof s === 'string' && client.scopes.includes(s))) {
       throw new EmulatorInputError("scopes must be an array of the client's scopes.");
     }
-    return this.issue({ handle, clientId, scopes: [...(scopes ?? client.scopes)], grantId: randomUUID() });
+    return this.issue({ handle, clientId, scopes: [...(granted as string[])], grantId: randomUUID() });
   }
 
   /** The grant behind a live access token, or undefined for unknown, expired and revoked tokens. */
@@ -254,10 +270,14 @@ export class EmulatorState {
 /** RFC 7636 §4.6, S256 only; and RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt. */
 function checkPkce(challenge: string | undefined, verifier: string | undefined): void {
   if (challenge === undefined) {
-    if (verifier !== undefined) throw invalidGrant('code_verifier was sent but the authorization request had no code_challenge.');
+    if (verifier !== undefined) {
+      throw invalidGrant('code_verifier was sent but the authorization request had no code_challenge.');
+    }
     return;
   }
-  if (verifier === undefined || verifier === '') throw invalidGrant('code_verifier is required for this authorization code.');
+  if (verifier === undefined || verifier === '') {
+    throw invalidGrant('code_verifier is required for this authorization code.');
+  }
   if (!CODE_VERIFIER.test(verifier) || sha256(verifier).toString('base64url') !== challenge) {
     throw invalidGrant('code_verifier does not match the code_challenge.');
   }

@@ -46,7 +46,11 @@ describe('Faults and latency', () => {
     const res = await refresh(emulator, alice.refresh_token);
 
     expect(res.status).toBe(502);
-    expect(await res.json()).toEqual({ error: 'server_error', error_description: expect.any(String), trackingID: res.headers.get('trackingid') });
+    expect(await res.json()).toEqual({
+      error: 'server_error',
+      error_description: expect.any(String),
+      trackingID: res.headers.get('trackingid'),
+    });
   });
 
   it("answers a 'status' fault on authorize with an HTML page", async () => {

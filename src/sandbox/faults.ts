@@ -48,13 +48,17 @@ function checkFault(input: unknown): QueuedFault {
   if (unknownKey !== undefined) throw new EmulatorInputError(`Unknown fault field: ${unknownKey.slice(0, 40)}.`);
   const route = oneOf(spec.route, EMULATOR_ROUTES, 'route');
   const grantType = spec.grantType === undefined ? undefined : oneOf(spec.grantType, GRANT_TYPES, 'grantType');
-  if (grantType !== undefined && route !== 'token') throw new EmulatorInputError('grantType applies to the token route only.');
+  if (grantType !== undefined && route !== 'token') {
+    throw new EmulatorInputError('grantType applies to the token route only.');
+  }
   return {
     route,
     kind: oneOf(spec.kind, FAULT_KINDS, 'kind'),
     status: spec.status === undefined ? 500 : checkInteger(spec.status, 'status', 400, 599),
     retryAfterSeconds:
-      spec.retryAfterSeconds === undefined ? undefined : checkInteger(spec.retryAfterSeconds, 'retryAfterSeconds', 0, 86_400),
+      spec.retryAfterSeconds === undefined
+        ? undefined
+        : checkInteger(spec.retryAfterSeconds, 'retryAfterSeconds', 0, 86_400),
     delayMs: spec.delayMs === undefined ? 2000 : checkInteger(spec.delayMs, 'delayMs', 0, MAX_DELAY_MS),
     grantType,
     remaining: checkTimes(spec.times),
@@ -102,7 +106,9 @@ export class FaultBoard {
   /** The first queued fault matching this request, counted down; undefined when none applies. */
   take(route: EmulatorRoute, grantType: string | undefined): QueuedFault | undefined {
     if (this.faults.length === 0) return undefined;
-    const index = this.faults.findIndex((f) => f.route === route && (f.grantType === undefined || f.grantType === grantType));
+    const index = this.faults.findIndex(
+      (f) => f.route === route && (f.grantType === undefined || f.grantType === grantType),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (--fault.remaining <= 0) this.faults.splice(index, 1);
@@ -144,11 +150,16 @@ function answerFault(fault: QueuedFault, req: Request, res: Response): void {
       return;
     case 'rate-limit': {
       const retryAfterSeconds = fault.retryAfterSeconds ?? 1;
-      sendError(res, 429, `Too many requests, retry after ${retryAfterSeconds} s (emulated fault).`, { retryAfterSeconds });
+      sendError(res, 429, `Too many requests, retry after ${retryAfterSeconds} s (emulated fault).`, {
+        retryAfterSeconds,
+      });
       return;
     }
     case 'non-json':
-      res.status(200).type('html').send(outagePage(locals(res).trackingId));
+      res
+        .status(200)
+        .type('html')
+        .send(outagePage(locals(res).trackingId));
       return;
     case 'reset':
       req.socket.destroy();

@@ -20,7 +20,18 @@ import {
 function useMovableClock(): (ms: number) => void {
   jest.useFakeTimers({
     now: Date.now(),
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'hrtime', 'performance'],
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
   });
   return (ms) => jest.setSystemTime(Date.now() + ms);
 }
@@ -131,7 +142,11 @@ describe('OAuth routes', () => {
       ['a scope the integration lacks', { scope: 'spark:people_read spark:all' }, 'invalid_scope'],
       ['no scope', { scope: undefined }, 'invalid_scope'],
       ['an empty scope', { scope: '  ' }, 'invalid_scope'],
-      ['code_challenge_method=plain', { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
+      [
+        'code_challenge_method=plain',
+        { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' },
+        'invalid_request',
+      ],
       ['a method without a challenge', { code_challenge_method: 'S256' }, 'invalid_request'],
       ['a challenge without a method', { code_challenge: pkcePair().challenge }, 'invalid_request'],
       ['a challenge that is no SHA-256', { code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
@@ -177,7 +192,9 @@ describe('OAuth routes', () => {
       const strict = await startTestEmulator({ requirePkce: true });
       try {
         expect(redirectQuery(await get(authorizeUrl(strict))).get('error')).toBe('invalid_request');
-        const withPkce = await get(authorizeUrl(strict, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+        const withPkce = await get(
+          authorizeUrl(strict, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }),
+        );
         expect(withPkce.status).toBe(200);
       } finally {
         await strict.close();
@@ -257,7 +274,8 @@ describe('OAuth routes', () => {
 
     it('completes the PKCE flow with the right verifier', async () => {
       const { verifier, challenge } = pkcePair();
-      const code = (await authorize(emulator, { code_challenge: challenge, code_challenge_method: 'S256' })).get('code') ?? '';
+      const code =
+        (await authorize(emulator, { code_challenge: challenge, code_challenge_method: 'S256' })).get('code') ?? '';
 
       expect((await exchangeCode(emulator, code, { code_verifier: verifier })).status).toBe(200);
     });
@@ -287,7 +305,11 @@ describe('OAuth routes', () => {
 
     it('asks a client that failed HTTP Basic to authenticate', async () => {
       const basic = Buffer.from(`${CLIENT.clientId}:wrong`).toString('base64');
-      const res = await tokenRequest(emulator, { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI }, { authorization: `Basic ${basic}` });
+      const res = await tokenRequest(
+        emulator,
+        { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI },
+        { authorization: `Basic ${basic}` },
+      );
 
       await expectOAuthError(res, 401, 'invalid_client');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -305,7 +327,11 @@ describe('OAuth routes', () => {
     it('refuses a redirect_uri other than the one authorized, and burns the code', async () => {
       const code = (await authorize(emulator)).get('code') ?? '';
 
-      await expectOAuthError(await exchangeCode(emulator, code, { redirect_uri: CLIENT.redirectUris[1] }), 400, 'invalid_grant');
+      await expectOAuthError(
+        await exchangeCode(emulator, code, { redirect_uri: CLIENT.redirectUris[1] }),
+        400,
+        'invalid_grant',
+      );
       await expectOAuthError(await exchangeCode(emulator, code), 400, 'invalid_grant');
     });
 
@@ -337,7 +363,8 @@ describe('OAuth routes', () => {
       ['a too short verifier', 'abc'],
     ])('refuses %s when the code has a challenge', async (_case, verifier) => {
       const { challenge } = pkcePair();
-      const code = (await authorize(emulator, { code_challenge: challenge, code_challenge_method: 'S256' })).get('code') ?? '';
+      const code =
+        (await authorize(emulator, { code_challenge: challenge, code_challenge_method: 'S256' })).get('code') ?? '';
       const extra: Record<string, string> = {};
       if (verifier !== undefined) extra.code_verifier = verifier === 'challenge' ? challenge : verifier;
 
@@ -347,7 +374,11 @@ describe('OAuth routes', () => {
     it('refuses a verifier for a code that had no challenge (PKCE downgrade)', async () => {
       const code = (await authorize(emulator)).get('code') ?? '';
 
-      await expectOAuthError(await exchangeCode(emulator, code, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
+      await expectOAuthError(
+        await exchangeCode(emulator, code, { code_verifier: pkcePair().verifier }),
+        400,
+        'invalid_grant',
+      );
     });
 
     it.each([

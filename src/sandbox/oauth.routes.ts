@@ -28,7 +28,12 @@ function redirectWith(res: Response, redirectUri: string, params: Record<string,
 }
 
 /** Parses what may be sent back to the client: everything after client_id and redirect_uri checked out. */
-function readAuthorizationRequest(query: unknown, client: EmulatorClient, redirectUri: string, requirePkce: boolean): AuthorizationRequest {
+function readAuthorizationRequest(
+  query: unknown,
+  client: EmulatorClient,
+  redirectUri: string,
+  requirePkce: boolean,
+): AuthorizationRequest {
   const param = (name: string): string | undefined => {
     try {
       return oneParam(query, name);
@@ -37,7 +42,9 @@ function readAuthorizationRequest(query: unknown, client: EmulatorClient, redire
     }
   };
   const state = param('state');
-  if (param('response_type') !== 'code') throw new RedirectError('unsupported_response_type', 'response_type must be code.');
+  if (param('response_type') !== 'code') {
+    throw new RedirectError('unsupported_response_type', 'response_type must be code.');
+  }
   const scopes = [...new Set((param('scope') ?? '').split(' ').filter(Boolean))];
   if (scopes.length === 0) throw new RedirectError('invalid_scope', 'scope is required.');
   if (!scopes.every((scope) => client.scopes.includes(scope))) {
@@ -45,15 +52,16 @@ function readAuthorizationRequest(query: unknown, client: EmulatorClient, redire
   }
   const challenge = param('code_challenge');
   const method = param('code_challenge_method');
-  // RFC 7636 §4.4.1: a method the server does not support, 'plain' included (the default when
-  // the method is left out), is invalid_request.
-  if (method !== undefined && method !== 'S256') throw new RedirectError('invalid_request', 'code_challenge_method must be S256.');
-  if (method !== undefined && challenge === undefined) throw new RedirectError('invalid_request', 'code_challenge is missing.');
-  if (challenge !== undefined && method === undefined) throw new RedirectError('invalid_request', 'code_challenge_method must be S256.');
-  if (challenge !== undefined && !S256_CHALLENGE.test(challenge)) {
-    throw new RedirectError('invalid_request', 'code_challenge must be a base64url SHA-256 digest.');
+  if (challenge !== undefined || method !== undefined) {
+    // RFC 7636 §4.4.1: an unsupported method is invalid_request, and that includes 'plain',
+    // which is also what a challenge without a method means.
+    if (method !== 'S256') throw new RedirectError('invalid_request', 'code_challenge_method must be S256.');
+    if (challenge === undefined || !S256_CHALLENGE.test(challenge)) {
+      throw new RedirectError('invalid_request', 'code_challenge must be a base64url SHA-256 digest.');
+    }
+  } else if (requirePkce) {
+    throw new RedirectError('invalid_request', 'code_challenge is required.');
   }
-  if (requirePkce && challenge === undefined) throw new RedirectError('invalid_request', 'code_challenge is required.');
   return { clientId: client.clientId, redirectUri, scopes, state, codeChallenge: challenge };
 }
 
@@ -67,7 +75,10 @@ function getAuthorize(ctx: RouteContext) {
     // RFC 6749 §4.1.2.1: without a trusted client and redirect URI, never redirect.
     if (!client) throw new EmulatorHttpError(400, 'The client_id is missing or not registered: check the integration.');
     if (redirectUri === undefined || !client.redirectUris.includes(redirectUri)) {
-      throw new EmulatorHttpError(400, 'The redirect_uri is missing or is not one of the integration’s registered redirect URIs.');
+      throw new EmulatorHttpError(
+        400,
+        'The redirect_uri is missing or is not one of the integration’s registered redirect URIs.',
+      );
     }
     let request: AuthorizationRequest;
     try {
@@ -101,7 +112,9 @@ function postAuthorize(ctx: RouteContext) {
   return (req: Request, res: Response): void => {
     const tx = oneParam(req.body, 'tx');
     const request = tx === undefined ? undefined : ctx.state.takeConsent(tx);
-    if (!request) throw new EmulatorHttpError(400, 'This sign-in has expired or was already used. Start again from the app.');
+    if (!request) {
+      throw new EmulatorHttpError(400, 'This sign-in has expired or was already used. Start again from the app.');
+    }
     const decision = oneParam(req.body, 'decision');
     if (decision === 'decline') {
       redirectWith(res, request.redirectUri, {
@@ -134,7 +147,9 @@ function authenticateClient(ctx: RouteContext, req: Request, res: Response): Emu
   let clientId = bodyId;
   let secret = oneParam(req.body, 'client_secret');
   if (usesBasic) {
-    if (secret !== undefined) throw new EmulatorHttpError(400, 'Use one client authentication method, not two.', 'invalid_request');
+    if (secret !== undefined) {
+      throw new EmulatorHttpError(400, 'Use one client authentication method, not two.', 'invalid_request');
+    }
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     clientId = colon < 0 ? undefined : formDecode(decoded.slice(0, colon));
@@ -154,7 +169,11 @@ function postAccessToken(ctx: RouteContext) {
   return (req: Request, res: Response): void => {
     const grantType = oneParam(req.body, 'grant_type');
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
-      throw new EmulatorHttpError(400, 'grant_type must be authorization_code or refresh_token.', 'unsupported_grant_type');
+      throw new EmulatorHttpError(
+        400,
+        'grant_type must be authorization_code or refresh_token.',
+        'unsupported_grant_type',
+      );
     }
     const client = authenticateClient(ctx, req, res);
     const tokens =

@@ -22,7 +22,9 @@ export class RoomsCursorCodec {
   private readonly key = randomBytes(32);
 
   encode(query: RoomsQuery): string {
-    const payload = Buffer.from(JSON.stringify([query.offset, query.max, query.sortBy, query.type ?? null, query.teamId ?? null]));
+    const payload = Buffer.from(
+      JSON.stringify([query.offset, query.max, query.sortBy, query.type ?? null, query.teamId ?? null]),
+    );
     return Buffer.concat([this.mac(payload), payload]).toString('base64url');
   }
 
@@ -35,7 +37,12 @@ export class RoomsCursorCodec {
     if (!timingSafeEqual(raw.subarray(0, MAC_BYTES), this.mac(payload))) return undefined;
     try {
       const [offset, max, sortBy, type, teamId] = JSON.parse(payload.toString('utf8')) as unknown[];
-      if (!Number.isInteger(offset) || !Number.isInteger(max) || typeof sortBy !== 'string' || !SORTS.includes(sortBy)) {
+      if (
+        !Number.isInteger(offset) ||
+        !Number.isInteger(max) ||
+        typeof sortBy !== 'string' ||
+        !SORTS.includes(sortBy)
+      ) {
         return undefined;
       }
       return {

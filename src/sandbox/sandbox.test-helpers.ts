@@ -46,12 +46,19 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   return fetch(url, { redirect: 'manual', headers });
 }
 
-export function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+export function postForm(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual', headers });
 }
 
 /** GET the consent page and pull out its transaction id. */
-export async function consentTx(emulator: WebexEmulator, params: Record<string, string | undefined> = {}): Promise<string> {
+export async function consentTx(
+  emulator: WebexEmulator,
+  params: Record<string, string | undefined> = {},
+): Promise<string> {
   const res = await get(authorizeUrl(emulator, params));
   const tx = CONSENT_TX.exec(await res.text())?.[1];
   if (res.status !== 200 || !tx) throw new Error(`no consent page (HTTP ${res.status})`);
@@ -79,7 +86,11 @@ export function tokenRequest(
   return postForm(`${emulator.apiBaseUrl}/access_token`, form, headers);
 }
 
-export function exchangeCode(emulator: WebexEmulator, code: string, extra: Record<string, string> = {}): Promise<Response> {
+export function exchangeCode(
+  emulator: WebexEmulator,
+  code: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   return tokenRequest(emulator, {
     grant_type: 'authorization_code',
     client_id: CLIENT.clientId,

@@ -22,7 +22,13 @@ interface RawResponse {
 }
 
 /** node:http, so a test can send what fetch would refuse or rewrite. */
-function raw(emulator: WebexEmulator, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawResponse> {
+function raw(
+  emulator: WebexEmulator,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port: emulator.port, method, path, headers, agent: false }, (res) => {
       let text = '';
@@ -47,7 +53,9 @@ describe(startWebexEmulator.name, () => {
 
   it('runs the whole code flow with PKCE: consent page, code, token, people/me, rooms', async () => {
     const { verifier, challenge } = pkcePair();
-    const page = await get(authorizeUrl(emulator, { state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256' }));
+    const page = await get(
+      authorizeUrl(emulator, { state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256' }),
+    );
     const tx = CONSENT_TX.exec(await page.text())?.[1] ?? '';
     const consent = await postForm(`${emulator.apiBaseUrl}/authorize`, { tx, user: 'carol', decision: 'accept' });
     const callback = new URL(consent.headers.get('location') ?? '');
@@ -58,7 +66,10 @@ describe(startWebexEmulator.name, () => {
     expect(tokenRes.status).toBe(200);
     const tokens = (await tokenRes.json()) as IssuedTokens;
 
-    const me = (await (await callApi(emulator, '/people/me', tokens)).json()) as { displayName: string; emails: string[] };
+    const me = (await (await callApi(emulator, '/people/me', tokens)).json()) as {
+      displayName: string;
+      emails: string[];
+    };
     expect(me).toMatchObject({ displayName: 'Carol Busy', emails: ['carol@example.com'] });
 
     const rooms = await callApi(emulator, '/rooms?max=50&sortBy=lastactivity', tokens);
@@ -84,7 +95,9 @@ describe(startWebexEmulator.name, () => {
     expect(emulator.users.map((u) => u.email)).toEqual(SEED_USER_HANDLES.map((h) => `${h}@example.com`));
     expect(emulator.users[3].displayName).toBe(`<img src=x onerror=alert(1)> Mallory & "Friends" 'Quoted'`);
     for (const user of emulator.users) {
-      expect(Buffer.from(user.id, 'base64').toString()).toMatch(/^ciscospark:\/\/us\/PEOPLE\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Buffer.from(user.id, 'base64').toString()).toMatch(
+        /^ciscospark:\/\/us\/PEOPLE\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
     }
   });
 
@@ -127,24 +140,72 @@ describe(startWebexEmulator.name, () => {
     it.each<[string, string, string, () => Record<string, string>, string | undefined]>([
       ['a bracketed client_id', 'GET', '/v1/authorize?client_id[]=x', () => ({}), undefined],
       ['broken percent-encoding', 'GET', '/v1/authorize?client_id=%E0%A4%A&redirect_uri=%', () => ({}), undefined],
-      ['__proto__ parameters', 'GET', `/v1/authorize?__proto__=x&constructor=y&client_id=${CLIENT.clientId}`, () => ({}), undefined],
+      [
+        '__proto__ parameters',
+        'GET',
+        `/v1/authorize?__proto__=x&constructor=y&client_id=${CLIENT.clientId}`,
+        () => ({}),
+        undefined,
+      ],
       ['a 5,000-digit max', 'GET', `/v1/rooms?max=${'9'.repeat(5000)}`, bearer, undefined],
       ['unicode in the query', 'GET', '/v1/rooms?type=%F0%9F%98%80&sortBy=%E2%80%AE', bearer, undefined],
       ['a unicode path', 'GET', '/v1/r%C3%B6%C3%B6ms', bearer, undefined],
       ['a NUL in the path', 'GET', '/v1/rooms%00', bearer, undefined],
       ['a bare /v1', 'GET', '/v1', bearer, undefined],
       ['DELETE on rooms', 'DELETE', '/v1/rooms', bearer, undefined],
-      ['an 8 kB bearer token', 'GET', '/v1/people/me', () => ({ authorization: `Bearer ${'a'.repeat(8000)}` }), undefined],
-      ['garbage Basic credentials', 'POST', '/v1/access_token', () => ({ ...form, authorization: 'Basic %%%not-base64' }), 'grant_type=refresh_token&refresh_token=x'],
-      ['Basic with no colon', 'POST', '/v1/access_token', () => ({ ...form, authorization: 'Basic YWxpY2U=' }), 'grant_type=refresh_token&refresh_token=x'],
-      ['a 20 kB token body', 'POST', '/v1/access_token', () => form, `grant_type=refresh_token&refresh_token=${'x'.repeat(20_000)}`],
+      [
+        'an 8 kB bearer token',
+        'GET',
+        '/v1/people/me',
+        () => ({ authorization: `Bearer ${'a'.repeat(8000)}` }),
+        undefined,
+      ],
+      [
+        'garbage Basic credentials',
+        'POST',
+        '/v1/access_token',
+        () => ({ ...form, authorization: 'Basic %%%not-base64' }),
+        'grant_type=refresh_token&refresh_token=x',
+      ],
+      [
+        'Basic with no colon',
+        'POST',
+        '/v1/access_token',
+        () => ({ ...form, authorization: 'Basic YWxpY2U=' }),
+        'grant_type=refresh_token&refresh_token=x',
+      ],
+      [
+        'a 20 kB token body',
+        'POST',
+        '/v1/access_token',
+        () => form,
+        `grant_type=refresh_token&refresh_token=${'x'.repeat(20_000)}`,
+      ],
       ['200 form parameters', 'POST', '/v1/access_token', () => form, manyParams],
-      ['an unsupported charset', 'POST', '/v1/access_token', () => ({ 'content-type': 'application/x-www-form-urlencoded; charset=ebcdic' }), 'grant_type=x'],
+      [
+        'an unsupported charset',
+        'POST',
+        '/v1/access_token',
+        () => ({ 'content-type': 'application/x-www-form-urlencoded; charset=ebcdic' }),
+        'grant_type=x',
+      ],
       ['a corrupt gzip body', 'POST', '/v1/access_token', () => ({ ...form, 'content-encoding': 'gzip' }), 'not gzip'],
-      ['an array-valued grant_type', 'POST', '/v1/access_token', () => form, 'grant_type=refresh_token&grant_type=authorization_code'],
+      [
+        'an array-valued grant_type',
+        'POST',
+        '/v1/access_token',
+        () => form,
+        'grant_type=refresh_token&grant_type=authorization_code',
+      ],
       ['a JSON consent form', 'POST', '/v1/authorize', () => ({ 'content-type': 'application/json' }), '{"tx":"x"}'],
       ['a consent form with repeated tx', 'POST', '/v1/authorize', () => form, 'tx=a&tx=b&decision=accept'],
-      ['malformed control JSON on a disabled route', 'POST', '/_emulator/faults', () => ({ 'content-type': 'application/json' }), '{'],
+      [
+        'malformed control JSON on a disabled route',
+        'POST',
+        '/_emulator/faults',
+        () => ({ 'content-type': 'application/json' }),
+        '{',
+      ],
     ])('answers %s with a 4xx and keeps serving', async (_case, method, path, headers, body) => {
       const res = await raw(emulator, method, path, headers(), body);
 
@@ -167,7 +228,11 @@ describe(startWebexEmulator.name, () => {
     await callApi(closing, '/people/me', tokens);
     closing.controls.injectFault({ route: 'rooms', kind: 'hang' });
     closing.controls.injectFault({ route: 'people/me', kind: 'slow', delayMs: 60_000 });
-    const outcome = (res: Promise<Response>): Promise<string> => res.then(() => 'answered', () => 'failed');
+    const outcome = (res: Promise<Response>): Promise<string> =>
+      res.then(
+        () => 'answered',
+        () => 'failed',
+      );
     const hung = outcome(callApi(closing, '/rooms', tokens));
     const slow = outcome(callApi(closing, '/people/me', tokens));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -198,7 +263,7 @@ describe(startWebexEmulator.name, () => {
     ['port 70000', { port: 70_000 }],
     ['a negative token lifetime', { accessTokenTtlSeconds: -1 }],
   ])('refuses to start with %s', async (_case, options) => {
-    await expect(startWebexEmulator({ clients: [CLIENT], ...options } as EmulatorOptions)).rejects.toThrow();
+    await expect(startWebexEmulator({ clients: [CLIENT], ...options })).rejects.toThrow();
   });
 
   it('logs start and faults only, never per request, and never a secret, code or token', async () => {
