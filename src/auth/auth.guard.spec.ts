@@ -35,15 +35,26 @@ describe(AuthGuard.name, () => {
 
   beforeEach(() => {
     oauth = {
-      refresh: jest.fn().mockResolvedValue({ accessToken: 'a2', refreshToken: 'r2', accessTokenExpiresAt: Date.now() + 3_600_000 }),
+      refresh: jest
+        .fn()
+        .mockResolvedValue({ accessToken: 'a2', refreshToken: 'r2', accessTokenExpiresAt: Date.now() + 3_600_000 }),
     };
-    grants = new MemoryGrantStore({ cipher: new TokenCipher([Buffer.alloc(32, 1)]), ttlMs: 60_000, refreshWaitMs: 1000, max: 100 });
+    grants = new MemoryGrantStore({
+      cipher: new TokenCipher([Buffer.alloc(32, 1)]),
+      ttlMs: 60_000,
+      refreshWaitMs: 1000,
+      max: 100,
+    });
     tokens = new SessionTokensService(oauth as unknown as OAuthService, grants);
     guard = new AuthGuard(new Reflector(), tokens);
   });
 
   async function signedIn(expiresInMs: number) {
-    const grantId = await tokens.startGrant({ accessToken: 'a1', refreshToken: 'r1', accessTokenExpiresAt: Date.now() + expiresInMs });
+    const grantId = await tokens.startGrant({
+      accessToken: 'a1',
+      refreshToken: 'r1',
+      accessTokenExpiresAt: Date.now() + expiresInMs,
+    });
     return requestFor({ user: { id: 'p', displayName: 'P' }, grantId });
   }
 
@@ -56,7 +67,9 @@ describe(AuthGuard.name, () => {
     ['an empty session', {}],
     ['a session with a name but no grant', { user: { id: 'p', displayName: 'P' } }],
   ])('turns away %s', async (_case, session) => {
-    await expect(guard.canActivate(contextFor('secret', requestFor(session as never)))).rejects.toBeInstanceOf(NotSignedInError);
+    await expect(guard.canActivate(contextFor('secret', requestFor(session as never)))).rejects.toBeInstanceOf(
+      NotSignedInError,
+    );
   });
 
   it('lets a signed-in session with a fresh token through without refreshing, with its token on the request', async () => {

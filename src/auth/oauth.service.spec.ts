@@ -83,27 +83,37 @@ describe(OAuthService.name, () => {
   it('rejects a callback whose state was already used', async () => {
     const state = (await startAndGetParams()).get('state')!;
     await service.finishSignIn('browser-a', { code: 'c', state });
-    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
+    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
     expect(webex.exchangeCode).toHaveBeenCalledTimes(1);
   });
 
   it('rejects a state that belongs to another browser, and spends it', async () => {
     const state = (await startAndGetParams('browser-a')).get('state')!;
-    await expect(service.finishSignIn('browser-b', { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
-    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
+    await expect(service.finishSignIn('browser-b', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
+    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
     expect(webex.exchangeCode).not.toHaveBeenCalled();
   });
 
   it('rejects a callback in a browser with no session', async () => {
     const state = (await startAndGetParams()).get('state')!;
-    await expect(service.finishSignIn(undefined, { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
+    await expect(service.finishSignIn(undefined, { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
   });
 
   it('rejects a state older than its lifetime', async () => {
     const state = (await startAndGetParams()).get('state')!;
     const now = Date.now();
     jest.spyOn(Date, 'now').mockReturnValue(now + 601_000);
-    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
+    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
     expect(webex.exchangeCode).not.toHaveBeenCalled();
   });
 
@@ -126,29 +136,34 @@ describe(OAuthService.name, () => {
     await expect(service.finishSignIn('browser-a', { error, state })).rejects.toMatchObject({ reason });
     expect(webex.exchangeCode).not.toHaveBeenCalled();
     // The state is spent by the error answer.
-    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({ reason: 'state_mismatch' });
+    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'state_mismatch',
+    });
   });
 
-  it.each([
-    [{ state: 's' }],
-    [{ code: 'c' }],
-    [{}],
-  ])('rejects a callback missing code or state: %p', async (query) => {
+  it.each([[{ state: 's' }], [{ code: 'c' }], [{}]])('rejects a callback missing code or state: %p', async (query) => {
     await expect(service.finishSignIn('browser-a', query)).rejects.toMatchObject({ reason: 'unexpected_parameters' });
   });
 
   it('reports a refused code as code_rejected and lets other Webex failures through', async () => {
-    webex.exchangeCode.mockRejectedValueOnce(new WebexRejectedError('no', 'POST /access_token', 400, 'T1', 'invalid_grant'));
+    webex.exchangeCode.mockRejectedValueOnce(
+      new WebexRejectedError('no', 'POST /access_token', 400, 'T1', 'invalid_grant'),
+    );
     const s1 = (await startAndGetParams()).get('state')!;
     await expect(service.finishSignIn('browser-a', { code: 'c', state: s1 })).rejects.toEqual(expect.any(SignInError));
 
     webex.exchangeCode.mockRejectedValueOnce(new WebexUnavailableError('down', 'POST /access_token', 503));
     const s2 = (await startAndGetParams()).get('state')!;
-    await expect(service.finishSignIn('browser-a', { code: 'c', state: s2 })).rejects.toEqual(expect.any(WebexUnavailableError));
+    await expect(service.finishSignIn('browser-a', { code: 'c', state: s2 })).rejects.toEqual(
+      expect.any(WebexUnavailableError),
+    );
   });
 
   it('refreshes with the refresh token and returns the new tokens', async () => {
-    await expect(service.refresh(tokens('1'))).resolves.toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2' });
+    await expect(service.refresh(tokens('1'))).resolves.toMatchObject({
+      accessToken: 'access-2',
+      refreshToken: 'refresh-2',
+    });
     expect(webex.refreshTokens).toHaveBeenCalledWith('refresh-1');
   });
 });

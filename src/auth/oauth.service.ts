@@ -44,7 +44,11 @@ export class OAuthService {
     const state = base64url(randomBytes(32));
     const codeVerifier = base64url(randomBytes(32));
     const codeChallenge = base64url(createHash('sha256').update(codeVerifier).digest());
-    await this.loginStates.put(state, { browserId, codeVerifier, createdAt: Date.now() }, this.config.loginStateTtlSeconds);
+    await this.loginStates.put(
+      state,
+      { browserId, codeVerifier, createdAt: Date.now() },
+      this.config.loginStateTtlSeconds,
+    );
 
     const url = new URL(this.config.authorizeEndpoint);
     url.search = new URLSearchParams({
@@ -64,7 +68,10 @@ export class OAuthService {
    * Checks the callback, consumes its state, exchanges the code and fetches the person.
    * Throws SignInError for everything the browser sent wrong, WebexApiError when Webex failed.
    */
-  async finishSignIn(browserId: string | undefined, query: CallbackQueryDto): Promise<{ user: SessionUser; tokens: GrantTokens }> {
+  async finishSignIn(
+    browserId: string | undefined,
+    query: CallbackQueryDto,
+  ): Promise<{ user: SessionUser; tokens: GrantTokens }> {
     if (query.error !== undefined) {
       // The state is spent either way: an error answer must not leave it usable.
       if (query.state) await this.loginStates.take(query.state);

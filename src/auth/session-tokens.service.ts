@@ -61,7 +61,9 @@ export class SessionTokensService {
     } catch (error) {
       if (error instanceof GrantGoneError) this.endSignIn(req);
       if (error instanceof WebexRejectedError && error.oauthError === 'invalid_grant') {
-        this.logger.log(`refresh token refused by Webex (trackingId=${error.trackingId ?? '-'}); signing the session out`);
+        this.logger.log(
+          `refresh token refused by Webex (trackingId=${error.trackingId ?? '-'}); signing the session out`,
+        );
         // Gone for every request and instance at once: waiters see GrantGoneError, not a second refusal.
         await this.grants.delete(grantId);
         this.endSignIn(req);

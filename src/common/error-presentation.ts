@@ -1,5 +1,11 @@
 import { HttpException } from '@nestjs/common';
-import { CrossSiteRequestError, NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from '../auth/auth.errors';
+import {
+  CrossSiteRequestError,
+  NotSignedInError,
+  SessionEndedError,
+  SignInError,
+  type SignInFailure,
+} from '../auth/auth.errors';
 import { GrantBusyError } from '../session/grant.store';
 import { StoreUnavailableError } from '../session/store-unavailable.error';
 import { WebexApiError, WebexRateLimitedError } from '../webex/webex.errors';
@@ -52,7 +58,12 @@ export function presentError(error: unknown): ErrorPresentation {
     return { status: 401, title: 'Not signed in', message: 'Please sign in first.', redirectTo: '/' };
   }
   if (error instanceof SessionEndedError) {
-    return { status: 401, title: 'Signed out', message: 'Your Webex sign-in has expired. Please sign in again.', redirectTo: '/' };
+    return {
+      status: 401,
+      title: 'Signed out',
+      message: 'Your Webex sign-in has expired. Please sign in again.',
+      redirectTo: '/',
+    };
   }
   if (error instanceof SignInError) {
     const { status, message } = SIGN_IN_MESSAGES[error.reason];
@@ -60,7 +71,11 @@ export function presentError(error: unknown): ErrorPresentation {
     return { status, title: 'Error', message: message + detail };
   }
   if (error instanceof CrossSiteRequestError) {
-    return { status: 403, title: 'Refused', message: 'This request came from another site and was refused. Use the buttons on this site.' };
+    return {
+      status: 403,
+      title: 'Refused',
+      message: 'This request came from another site and was refused. Use the buttons on this site.',
+    };
   }
   if (error instanceof StoreUnavailableError) {
     return {
@@ -71,7 +86,12 @@ export function presentError(error: unknown): ErrorPresentation {
     };
   }
   if (error instanceof GrantBusyError) {
-    return { status: 503, title: 'Busy', message: 'Your sign-in is being renewed. Please try again in a moment.', retryAfterSeconds: 1 };
+    return {
+      status: 503,
+      title: 'Busy',
+      message: 'Your sign-in is being renewed. Please try again in a moment.',
+      retryAfterSeconds: 1,
+    };
   }
   if (error instanceof WebexRateLimitedError) {
     return {
@@ -96,7 +116,11 @@ export function presentError(error: unknown): ErrorPresentation {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 400 && status < 500) {
-      return { status, title: status === 404 ? 'Not found' : 'Error', message: STATUS_MESSAGES[status] ?? 'The request was not accepted.' };
+      return {
+        status,
+        title: status === 404 ? 'Not found' : 'Error',
+        message: STATUS_MESSAGES[status] ?? 'The request was not accepted.',
+      };
     }
   }
   // Errors from Express middleware (body parsers, bad URIs) carry an http-errors status.

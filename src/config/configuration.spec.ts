@@ -60,7 +60,10 @@ describe(loadConfiguration.name, () => {
   it('ignores the portal URL state and STATE, and says so', () => {
     const config = loadConfiguration({ ...realEnv, STATE: 'fixed' });
     expect(config.app.warnings).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^STATE is ignored/), expect.stringMatching(/state parameter in AUTH_INIT_URL is ignored/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^STATE is ignored/),
+        expect.stringMatching(/state parameter in AUTH_INIT_URL is ignored/),
+      ]),
     );
   });
 
@@ -93,31 +96,52 @@ describe(loadConfiguration.name, () => {
       CLIENT_SECRET: 'the-client-secret',
     });
     expect(problems).toHaveLength(6);
-    for (const name of ['PORT', 'LOG_LEVEL', 'SESSION_SECRET', 'WEBEX_TIMEOUT_MS', 'ROOMS_PAGE_SIZE', 'AUTH_INIT_URL']) {
+    for (const name of [
+      'PORT',
+      'LOG_LEVEL',
+      'SESSION_SECRET',
+      'WEBEX_TIMEOUT_MS',
+      'ROOMS_PAGE_SIZE',
+      'AUTH_INIT_URL',
+    ]) {
       expect(problems.some((p) => p.startsWith(`${name} `))).toBe(true);
     }
     const text = problems.join('\n');
-    for (const value of ['eighty', 'loud', 'too-short-secret', '5000', 'not a url', 'the-client-secret']) expect(text).not.toContain(value);
+    for (const value of ['eighty', 'loud', 'too-short-secret', '5000', 'not a url', 'the-client-secret'])
+      expect(text).not.toContain(value);
   });
 
   it.each([
     ['no client_id', { redirect_uri: 'http://localhost:8080/oauth', scope: 'spark:people_read' }, /no client_id/],
     ['no redirect_uri', { client_id: 'c', scope: 'spark:people_read' }, /no redirect_uri/],
-    ['a non-http redirect_uri', { client_id: 'c', redirect_uri: 'javascript:alert(1)', scope: 'spark:people_read' }, /redirect_uri must be an absolute/],
+    [
+      'a non-http redirect_uri',
+      { client_id: 'c', redirect_uri: 'javascript:alert(1)', scope: 'spark:people_read' },
+      /redirect_uri must be an absolute/,
+    ],
     ['no scope', { client_id: 'c', redirect_uri: 'http://localhost:8080/oauth' }, /no scope/],
-    ['none of the needed scopes', { client_id: 'c', redirect_uri: 'http://localhost:8080/oauth', scope: 'spark:kms' }, /none of the scopes/],
+    [
+      'none of the needed scopes',
+      { client_id: 'c', redirect_uri: 'http://localhost:8080/oauth', scope: 'spark:kms' },
+      /none of the scopes/,
+    ],
   ])('rejects a portal URL with %s', (_case, params, expected) => {
     expect(problemsOf({ AUTH_INIT_URL: portalUrl(params), CLIENT_SECRET: 's' }).join('\n')).toMatch(expected);
   });
 
   it('requires the client secret with a real integration', () => {
-    expect(problemsOf({ AUTH_INIT_URL: realEnv.AUTH_INIT_URL })).toEqual([expect.stringMatching(/^CLIENT_SECRET is required/)]);
+    expect(problemsOf({ AUTH_INIT_URL: realEnv.AUTH_INIT_URL })).toEqual([
+      expect.stringMatching(/^CLIENT_SECRET is required/),
+    ]);
   });
 
   it('never runs the sandbox silently in production', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^AUTH_INIT_URL is required when NODE_ENV=production/), expect.stringMatching(/^SESSION_SECRET is required/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^AUTH_INIT_URL is required when NODE_ENV=production/),
+        expect.stringMatching(/^SESSION_SECRET is required/),
+      ]),
     );
   });
 
@@ -128,11 +152,16 @@ describe(loadConfiguration.name, () => {
   });
 
   it('treats empty variables, as copied from .env.example, as unset', () => {
-    expect(loadConfiguration({ AUTH_INIT_URL: '', CLIENT_SECRET: '', PORT: '' }).app).toMatchObject({ mode: 'sandbox', port: 8080 });
+    expect(loadConfiguration({ AUTH_INIT_URL: '', CLIENT_SECRET: '', PORT: '' }).app).toMatchObject({
+      mode: 'sandbox',
+      port: 8080,
+    });
   });
 
   it('keeps the emulator off the service port', () => {
-    expect(problemsOf({ PORT: '9000', SANDBOX_PORT: '9000' })).toEqual([expect.stringMatching(/^SANDBOX_PORT must differ from PORT/)]);
+    expect(problemsOf({ PORT: '9000', SANDBOX_PORT: '9000' })).toEqual([
+      expect.stringMatching(/^SANDBOX_PORT must differ from PORT/),
+    ]);
   });
 
   it.each([

@@ -80,7 +80,8 @@ function parseAuthInitUrl(raw: string, problems: string[]) {
   const clientId = url.searchParams.get('client_id');
   const redirectUri = url.searchParams.get('redirect_uri');
   const scope = url.searchParams.get('scope');
-  if (!clientId) problems.push('AUTH_INIT_URL has no client_id parameter: copy the whole URL from your integration’s page');
+  if (!clientId)
+    problems.push('AUTH_INIT_URL has no client_id parameter: copy the whole URL from your integration’s page');
   let redirect: URL | undefined;
   if (!redirectUri) {
     problems.push('AUTH_INIT_URL has no redirect_uri parameter: copy the whole URL from your integration’s page');
@@ -149,7 +150,9 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
     );
   }
   if (isProduction && !env.SESSION_SECRET && !problems.some((p) => p.startsWith('SESSION_SECRET'))) {
-    problems.push('SESSION_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from: openssl rand -base64 48');
+    problems.push(
+      'SESSION_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from: openssl rand -base64 48',
+    );
   }
   if (authInitUrlGiven && !env.CLIENT_SECRET) {
     problems.push('CLIENT_SECRET is required with AUTH_INIT_URL: copy the client secret of your Webex integration');
@@ -189,7 +192,9 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       );
     }
     if (scopes.length === 0 && parsed.urlScopes.length > 0) {
-      problems.push(`AUTH_INIT_URL grants none of the scopes this service needs (${NEEDED_SCOPES.join(' ')}); tick them on your integration`);
+      problems.push(
+        `AUTH_INIT_URL grants none of the scopes this service needs (${NEEDED_SCOPES.join(' ')}); tick them on your integration`,
+      );
     }
   }
   if (env.WEBEX_API_BASE_URL) apiBaseUrl = env.WEBEX_API_BASE_URL.replace(/\/+$/, '');
@@ -199,9 +204,13 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   const secrets = env.SESSION_SECRET ? [env.SESSION_SECRET] : [randomBytes(48).toString('base64url')];
   secrets.push(...(env.SESSION_PREVIOUS_SECRETS?.split(',') ?? []));
   const tokenKeys = env.TOKEN_ENCRYPTION_KEYS
-    ? env.TOKEN_ENCRYPTION_KEYS.split(',').map((k) => Buffer.from(k, k.includes('-') || k.includes('_') ? 'base64url' : 'base64'))
+    ? env.TOKEN_ENCRYPTION_KEYS.split(',').map((k) =>
+        Buffer.from(k, k.includes('-') || k.includes('_') ? 'base64url' : 'base64'),
+      )
     : // Derived from the session secrets, so rolling SESSION_SECRET rolls these keys too.
-      secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'webex-oauth-service', 'token encryption v1', 32)));
+      secrets.map((secret) =>
+        Buffer.from(hkdfSync('sha256', secret, 'webex-oauth-service', 'token encryption v1', 32)),
+      );
   const store = env.SESSION_STORE ?? 'memory';
   if (isProduction && store === 'memory') {
     warnings.push(

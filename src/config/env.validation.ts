@@ -34,7 +34,13 @@ export type LogLevelName = (typeof LOG_LEVELS)[number];
 /** An optional whole number in a range; the message names the variable, the range and an example. */
 function WholeNumber(name: string, min: number, max: number, example: number, unit = '') {
   const message = `${name} must be a whole number${unit} from ${min} to ${max}, e.g. ${name}=${example}`;
-  return applyDecorators(IsOptional(), Type(() => Number), IsInt({ message }), Min(min, { message }), Max(max, { message }));
+  return applyDecorators(
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message }),
+    Min(min, { message }),
+    Max(max, { message }),
+  );
 }
 
 function OneOf(name: string, values: readonly string[]) {
@@ -120,7 +126,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^[^,]{32,}(,[^,]{32,})*$/, {
-    message: 'SESSION_PREVIOUS_SECRETS must be a comma-separated list of former SESSION_SECRET values (each ≥ 32 characters)',
+    message:
+      'SESSION_PREVIOUS_SECRETS must be a comma-separated list of former SESSION_SECRET values (each ≥ 32 characters)',
   })
   SESSION_PREVIOUS_SECRETS?: string;
 
@@ -144,11 +151,15 @@ export class EnvironmentVariables {
   SESSION_STORE?: 'memory' | 'redis';
 
   @IsOptional()
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. REDIS_URL=redis://127.0.0.1:6379' })
+  @Matches(/^rediss?:\/\/\S+$/, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. REDIS_URL=redis://127.0.0.1:6379',
+  })
   REDIS_URL?: string;
 
   @IsOptional()
-  @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits or _ : . -, e.g. REDIS_KEY_PREFIX=wxo:' })
+  @Matches(/^[\w:.-]{1,64}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits or _ : . -, e.g. REDIS_KEY_PREFIX=wxo:',
+  })
   REDIS_KEY_PREFIX?: string;
 
   @WholeNumber('LOGIN_STATE_TTL', 30, 3600, 600, ' of seconds')
@@ -158,10 +169,13 @@ export class EnvironmentVariables {
   LOGIN_RATE_LIMIT?: number;
 
   @IsOptional()
-  @Matches(/^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/, {
-    message:
-      'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, …)',
-  })
+  @Matches(
+    /^(true|false|\d{1,2}|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*)$/,
+    {
+      message:
+        'TRUST_PROXY must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/subnets (loopback, 10.0.0.0/8, …)',
+    },
+  )
   TRUST_PROXY?: string;
 
   @WholeNumber('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000, ' of milliseconds')

@@ -1,4 +1,13 @@
-import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, Header, HttpException, UseFilters } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Get,
+  Header,
+  HttpException,
+  UseFilters,
+} from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../auth';

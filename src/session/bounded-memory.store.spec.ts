@@ -1,8 +1,10 @@
 import type { SessionData } from 'express-session';
 import { BoundedMemoryStore } from './bounded-memory.store';
 
-const sessionFor = (ttlMs: number, extra: Partial<SessionData> = {}) =>
-  ({ cookie: { expires: new Date(Date.now() + ttlMs), originalMaxAge: ttlMs }, ...extra });
+const sessionFor = (ttlMs: number, extra: Partial<SessionData> = {}) => ({
+  cookie: { expires: new Date(Date.now() + ttlMs), originalMaxAge: ttlMs },
+  ...extra,
+});
 
 const get = (store: BoundedMemoryStore, sid: string) =>
   new Promise<SessionData | null | undefined>((resolve) => store.get(sid, (_e, s) => resolve(s)));

@@ -74,7 +74,13 @@ export abstract class GrantStore {
     const opened = this.options.cipher.open(stored.s, grantId);
     if (opened === undefined) return undefined;
     const { accessToken, refreshToken } = JSON.parse(opened) as { accessToken: string; refreshToken: string };
-    return { accessToken, refreshToken, accessTokenExpiresAt: stored.a, refreshTokenExpiresAt: stored.r, version: stored.v };
+    return {
+      accessToken,
+      refreshToken,
+      accessTokenExpiresAt: stored.a,
+      refreshTokenExpiresAt: stored.r,
+      version: stored.v,
+    };
   }
 
   async save(grantId: string, grant: Grant): Promise<void> {
@@ -82,7 +88,12 @@ export abstract class GrantStore {
       JSON.stringify({ accessToken: grant.accessToken, refreshToken: grant.refreshToken }),
       grantId,
     );
-    const stored: StoredGrant = { v: grant.version, a: grant.accessTokenExpiresAt, r: grant.refreshTokenExpiresAt, s: sealed };
+    const stored: StoredGrant = {
+      v: grant.version,
+      a: grant.accessTokenExpiresAt,
+      r: grant.refreshTokenExpiresAt,
+      s: sealed,
+    };
     await this.write(grantId, JSON.stringify(stored), this.options.ttlMs);
   }
 

@@ -11,7 +11,12 @@ const tokens = (n: number): GrantTokens => ({
 describe(MemoryGrantStore.name, () => {
   let store: MemoryGrantStore;
   beforeEach(() => {
-    store = new MemoryGrantStore({ cipher: new TokenCipher([Buffer.alloc(32, 7)]), ttlMs: 60_000, refreshWaitMs: 2000, max: 100 });
+    store = new MemoryGrantStore({
+      cipher: new TokenCipher([Buffer.alloc(32, 7)]),
+      ttlMs: 60_000,
+      refreshWaitMs: 2000,
+      max: 100,
+    });
   });
 
   it('keeps tokens sealed, never in plaintext', async () => {
@@ -49,13 +54,17 @@ describe(MemoryGrantStore.name, () => {
   it('lets the next caller try again after a failed refresh', async () => {
     await store.save('g1', { ...tokens(1), version: 1 });
     const seen = (await store.get('g1'))!;
-    await expect(store.refreshOnce('g1', seen, () => Promise.reject(new Error('webex down')))).rejects.toThrow('webex down');
-    await expect(store.refreshOnce('g1', seen, () => Promise.resolve(tokens(2)))).resolves.toMatchObject({ version: 2 });
+    await expect(store.refreshOnce('g1', seen, () => Promise.reject(new Error('webex down')))).rejects.toThrow(
+      'webex down',
+    );
+    await expect(store.refreshOnce('g1', seen, () => Promise.resolve(tokens(2)))).resolves.toMatchObject({
+      version: 2,
+    });
   });
 
   it('says so when the grant is gone', async () => {
-    await expect(store.refreshOnce('nope', { ...tokens(1), version: 1 }, () => Promise.resolve(tokens(2)))).rejects.toBeInstanceOf(
-      GrantGoneError,
-    );
+    await expect(
+      store.refreshOnce('nope', { ...tokens(1), version: 1 }, () => Promise.resolve(tokens(2))),
+    ).rejects.toBeInstanceOf(GrantGoneError);
   });
 });

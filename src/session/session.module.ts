@@ -1,4 +1,13 @@
-import { Global, Inject, Logger, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
@@ -77,7 +86,8 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
     {
       provide: SessionStoreHealth,
       inject: [sessionConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, redis: Redis | null) => new SessionStoreHealth(config.store, redis ?? undefined),
+      useFactory: (config: SessionConfig, redis: Redis | null) =>
+        new SessionStoreHealth(config.store, redis ?? undefined),
     },
   ],
   exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth, SESSION_STORE, REDIS_CLIENT],

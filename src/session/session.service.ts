@@ -27,7 +27,12 @@ export class SessionService {
   destroy(req: Request, res: Response): Promise<void> {
     return new Promise((resolve, reject) => {
       req.session.destroy((error: unknown) => {
-        res.clearCookie(this.config.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.secureCookie });
+        res.clearCookie(this.config.cookieName, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: this.config.secureCookie,
+        });
         if (error) return reject(error instanceof Error ? error : new Error('session destroy failed'));
         resolve();
       });

@@ -29,7 +29,16 @@ describe(TokenCipher.name, () => {
   it.each([
     ['a retired key', (s: string) => s, new TokenCipher([newKey]), 'g'],
     ['another record', (s: string) => s, new TokenCipher([oldKey]), 'other-grant'],
-    ['a flipped byte', (s: string) => s.replace(/\.(.)([^.]*)\.([^.]*)$/, (_m, c: string, rest: string, tag: string) => `.${c === 'A' ? 'B' : 'A'}${rest}.${tag}`), new TokenCipher([oldKey]), 'g'],
+    [
+      'a flipped byte',
+      (s: string) =>
+        s.replace(
+          /\.(.)([^.]*)\.([^.]*)$/,
+          (_m, c: string, rest: string, tag: string) => `.${c === 'A' ? 'B' : 'A'}${rest}.${tag}`,
+        ),
+      new TokenCipher([oldKey]),
+      'g',
+    ],
     ['garbage', () => 'v1.nope', new TokenCipher([oldKey]), 'g'],
   ])('refuses to open a value sealed for %s', (_case, tamper, cipher, aad) => {
     const sealed = tamper(new TokenCipher([oldKey]).seal('token', 'g'));

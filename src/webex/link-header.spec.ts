@@ -2,8 +2,16 @@ import { nextLink } from './link-header';
 
 describe(nextLink.name, () => {
   it.each([
-    ['Webex’s single next link', '<https://webexapis.com/v1/rooms?cursor=abc&max=100>; rel="next"', 'https://webexapis.com/v1/rooms?cursor=abc&max=100'],
-    ['next among first and prev', '<https://x/v1/rooms?c=1>; rel="first", <https://x/v1/rooms?c=3>; rel="next", <https://x/v1/rooms?c=0>; rel="prev"', 'https://x/v1/rooms?c=3'],
+    [
+      'Webex’s single next link',
+      '<https://webexapis.com/v1/rooms?cursor=abc&max=100>; rel="next"',
+      'https://webexapis.com/v1/rooms?cursor=abc&max=100',
+    ],
+    [
+      'next among first and prev',
+      '<https://x/v1/rooms?c=1>; rel="first", <https://x/v1/rooms?c=3>; rel="next", <https://x/v1/rooms?c=0>; rel="prev"',
+      'https://x/v1/rooms?c=3',
+    ],
     ['an unquoted rel', '<https://x/a>; rel=next', 'https://x/a'],
     ['several rels in one', '<https://x/a>; rel="last next"', 'https://x/a'],
     ['a comma inside the URI', '<https://x/a?ids=1,2>; rel="next"', 'https://x/a?ids=1,2'],

@@ -32,7 +32,12 @@ export class WebexForbiddenError extends WebexApiError {
 export class WebexRateLimitedError extends WebexApiError {
   readonly kind = 'rate-limited';
 
-  constructor(operation: string, status: number, trackingId: string | undefined, readonly retryAfterSeconds: number) {
+  constructor(
+    operation: string,
+    status: number,
+    trackingId: string | undefined,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`Webex rate-limited ${operation}`, operation, status, trackingId);
   }
 }
@@ -54,7 +59,13 @@ export class WebexBadResponseError extends WebexApiError {
 export class WebexRejectedError extends WebexApiError {
   readonly kind = 'rejected';
 
-  constructor(message: string, operation: string, status: number, trackingId: string | undefined, readonly oauthError?: string) {
+  constructor(
+    message: string,
+    operation: string,
+    status: number,
+    trackingId: string | undefined,
+    readonly oauthError?: string,
+  ) {
     super(message, operation, status, trackingId);
   }
 }
