@@ -1,4 +1,12 @@
-import { ConfigValidationError, loadConfiguration } from './index';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigValidationError, loadConfiguration as load } from './index';
+
+// Development mode keeps state in a folder: point it at a temporary one for every spec.
+const devDir = mkdtempSync(join(tmpdir(), 'wxo-config-'));
+afterAll(() => rmSync(devDir, { recursive: true, force: true }));
+const loadConfiguration = (env: Record<string, string> = {}) => load({ DEV_STATE_DIR: devDir, ...env });
 
 const portalUrl = (params: Record<string, string>) =>
   `https://webexapis.com/v1/authorize?${new URLSearchParams({ response_type: 'code', ...params }).toString()}`;
@@ -23,7 +31,7 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error('expected the configuration to be rejected');
 }
 
-describe(loadConfiguration.name, () => {
+describe(load.name, () => {
   it('starts in sandbox mode with no AUTH_INIT_URL outside production', () => {
     const config = loadConfiguration({});
     expect(config.app.mode).toBe('sandbox');
@@ -32,7 +40,22 @@ describe(loadConfiguration.name, () => {
     expect(config.oauth.redirectUri).toBe('http://localhost:8080/oauth');
     expect(config.oauth.authorizeEndpoint).toBe('http://localhost:8081/v1/authorize');
     expect(config.webex.apiBaseUrl).toBe('http://127.0.0.1:8081/v1');
+    expect(config.session.generatedSecret).toBe(false);
+    expect(config.app.devStateDir).toBe(devDir);
+  });
+
+  it('generates the development session secret once and keeps it for the next start', () => {
+    const first = loadConfiguration({}).session.secrets[0];
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfiguration({}).session.secrets[0]).toBe(first);
+    expect(readFileSync(join(devDir, 'session-secret'), 'utf8').trim()).toBe(first);
+  });
+
+  it('keeps no development state outside development, and makes a fresh secret per start there', () => {
+    const config = loadConfiguration({ NODE_ENV: 'test' });
+    expect(config.app.devStateDir).toBeUndefined();
     expect(config.session.generatedSecret).toBe(true);
+    expect(loadConfiguration({ NODE_ENV: 'test' }).session.secrets[0]).not.toBe(config.session.secrets[0]);
   });
 
   it('reads client id, redirect URI and scopes from the portal URL and derives the API base URL', () => {

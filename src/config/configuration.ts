@@ -1,4 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigValidationError, EnvironmentVariables, LogLevelName, validateEnvironment } from './env.validation';
 
 /** The scopes the pages need: the display name and the list of spaces. */
@@ -21,6 +23,11 @@ export interface Configuration {
     /** Express "trust proxy": which X-Forwarded-* hops to believe (for req.secure and req.ip). */
     trustProxy: boolean | number | string[];
     shutdownGraceMs: number;
+    /**
+     * Development only: where the session secret, the sessions and the sandbox's own state are
+     * kept across restarts (`nest start --watch`), so a developer stays signed in.
+     */
+    devStateDir?: string;
     /** Things worth saying at start-up that do not stop it. */
     warnings: string[];
   };
@@ -106,6 +113,21 @@ function parseAuthInitUrl(raw: string, problems: string[]) {
     urlScopes: (scope ?? '').split(/[\s+]+/).filter(Boolean),
     hasState: url.searchParams.has('state'),
   };
+}
+
+/** Generated once per checkout and kept in the (git-ignored) development state folder. */
+function devSessionSecret(dir: string): string {
+  const file = join(dir, 'session-secret');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // First start: make one below.
+  }
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 function parseTrustProxy(value: string | undefined): Configuration['app']['trustProxy'] {
@@ -201,7 +223,12 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
 
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
-  const secrets = env.SESSION_SECRET ? [env.SESSION_SECRET] : [randomBytes(48).toString('base64url')];
+  const store = env.SESSION_STORE ?? 'memory';
+  const devStateDir =
+    nodeEnv === 'development' && store === 'memory' ? resolve(env.DEV_STATE_DIR ?? '.dev') : undefined;
+  const secrets = [
+    env.SESSION_SECRET ?? (devStateDir ? devSessionSecret(devStateDir) : randomBytes(48).toString('base64url')),
+  ];
   secrets.push(...(env.SESSION_PREVIOUS_SECRETS?.split(',') ?? []));
   const tokenKeys = env.TOKEN_ENCRYPTION_KEYS
     ? env.TOKEN_ENCRYPTION_KEYS.split(',').map((k) =>
@@ -211,7 +238,6 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       secrets.map((secret) =>
         Buffer.from(hkdfSync('sha256', secret, 'webex-oauth-service', 'token encryption v1', 32)),
       );
-  const store = env.SESSION_STORE ?? 'memory';
   if (isProduction && store === 'memory') {
     warnings.push(
       'SESSION_STORE=memory in production: sessions live in this one process and end at every restart. Running more than one instance? Set SESSION_STORE=redis and REDIS_URL, or people will be signed out whenever another instance answers.',
@@ -239,6 +265,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       logFormat: env.LOG_FORMAT ?? (isProduction ? 'json' : 'pretty'),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+      devStateDir,
     },
     oauth: {
       clientId,
@@ -262,7 +289,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
     },
     session: {
       secrets,
-      generatedSecret: !env.SESSION_SECRET,
+      generatedSecret: !env.SESSION_SECRET && !devStateDir,
       tokenKeys,
       // The __Host- prefix makes browsers refuse the cookie unless it is Secure, on "/", with no Domain.
       cookieName: secureCookie ? '__Host-wxo.sid' : 'wxo.sid',

@@ -181,6 +181,9 @@ export class EnvironmentVariables {
   @WholeNumber('SHUTDOWN_GRACE_MS', 0, 600_000, 10_000, ' of milliseconds')
   SHUTDOWN_GRACE_MS?: number;
 
+  @Text('DEV_STATE_DIR', 'must be a folder path, e.g. DEV_STATE_DIR=.dev')
+  DEV_STATE_DIR?: string;
+
   @WholeNumber('SANDBOX_PORT', 1, 65535, 8081)
   SANDBOX_PORT?: number;
 }

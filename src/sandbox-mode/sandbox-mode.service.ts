@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { NEEDED_SCOPES, oauthConfig, sandboxConfig } from '../config';
+import { join } from 'node:path';
+import { appConfig, NEEDED_SCOPES, oauthConfig, sandboxConfig } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
 
 /**
@@ -15,6 +16,7 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(sandboxConfig.KEY) private readonly sandbox: ConfigType<typeof sandboxConfig>,
     @Inject(oauthConfig.KEY) private readonly oauth: ConfigType<typeof oauthConfig>,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -31,6 +33,8 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
         },
       ],
       requirePkce: true,
+      // Development: the emulator's tokens survive `nest start --watch` restarts like the sessions do.
+      stateFile: this.app.devStateDir ? join(this.app.devStateDir, 'sandbox-state.json') : undefined,
       log: (line) => this.logger.log(line),
     });
     this.logger.log(`Webex emulator listening on ${this.emulator.origin}`);

@@ -18,6 +18,7 @@ export interface EmulatorSettings {
   authCodeTtlSeconds: number;
   rotateRefreshTokens: boolean;
   autoConsentUser?: SeedUserHandle;
+  stateFile?: string;
   log: (line: string) => void;
 }
 
@@ -112,6 +113,7 @@ export function resolveOptions(options: EmulatorOptions): EmulatorSettings {
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
     autoConsentUser:
       options.autoConsentUser === undefined ? undefined : checkSeedHandle(options.autoConsentUser, 'autoConsentUser'),
+    stateFile: options.stateFile,
     log: options.log ?? (() => undefined),
   };
 }

@@ -40,6 +40,13 @@ interface ConsentRecord {
   expiresAt: number;
 }
 
+export interface EmulatorSnapshot {
+  consents: [string, ConsentRecord][];
+  codes: [string, CodeRecord][];
+  accessTokens: [string, TokenRecord][];
+  refreshTokens: [string, TokenRecord][];
+}
+
 const CONSENT_TTL_MS = 10 * 60_000;
 const SWEEP_INTERVAL_MS = 60_000;
 const MAX_TOKENS = 200_000;
@@ -228,6 +235,23 @@ export class EmulatorState {
     this.codes.sweep(now);
     this.accessTokens.sweep(now);
     this.refreshTokens.sweep(now);
+  }
+
+  /** Consents, codes and tokens as plain data, to survive a restart in development. */
+  snapshot(): EmulatorSnapshot {
+    return {
+      consents: this.consents.dump(),
+      codes: this.codes.dump(),
+      accessTokens: this.accessTokens.dump(),
+      refreshTokens: this.refreshTokens.dump(),
+    };
+  }
+
+  restore(snapshot: Partial<EmulatorSnapshot>): void {
+    this.consents.load(snapshot.consents ?? []);
+    this.codes.load(snapshot.codes ?? []);
+    this.accessTokens.load(snapshot.accessTokens ?? []);
+    this.refreshTokens.load(snapshot.refreshTokens ?? []);
   }
 
   dispose(): void {

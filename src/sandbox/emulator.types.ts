@@ -29,6 +29,11 @@ export interface EmulatorOptions {
   rotateRefreshTokens?: boolean;
   /** A seeded user's handle: GET /v1/authorize skips the consent page and redirects at once with a code. */
   autoConsentUser?: string;
+  /**
+   * Development: keep consents, codes and tokens in this JSON file, loaded at start and saved
+   * shortly after each request and at close, so a restarted sandbox keeps its signed-in users.
+   */
+  stateFile?: string;
   /** Notable events only (start, faults), never per request; never tokens, secrets or codes. */
   log?: (line: string) => void;
 }

@@ -36,6 +36,16 @@ export class ExpiringStore<V extends Expiring> {
     return this.entries.values();
   }
 
+  /** Every entry, for saving the emulator's state to a file. */
+  dump(): [string, V][] {
+    return [...this.entries];
+  }
+
+  load(entries: [string, V][]): void {
+    for (const [key, value] of entries) this.entries.set(key, value);
+    this.sweep();
+  }
+
   /** Drops dead entries; returns how many. */
   sweep(now = Date.now()): number {
     let dropped = 0;

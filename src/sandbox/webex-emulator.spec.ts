@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EmulatorOptions, IssuedTokens, WebexEmulator } from './emulator.types';
 import { SEED_USER_HANDLES, startWebexEmulator } from './index';
 import {
@@ -245,6 +248,40 @@ describe(startWebexEmulator.name, () => {
     expect(await slow).toBe('failed');
     await expect(closing.close()).resolves.toBeUndefined();
     await expect(fetch(`${closing.apiBaseUrl}/people/me`)).rejects.toThrow();
+  });
+
+  it('keeps tokens and codes across a restart when given a state file (development)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxo-emulator-'));
+    const stateFile = join(dir, 'state.json');
+    try {
+      const first = await startTestEmulator({ stateFile });
+      const tokens = first.controls.issueTokens('alice', CLIENT.clientId);
+      // Saved shortly after a request, not only at close: a killed process keeps what it had.
+      expect((await callApi(first, '/people/me', tokens)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(readFileSync(stateFile, 'utf8')).toContain(tokens.access_token);
+      await first.close();
+
+      const second = await startTestEmulator({ stateFile });
+      try {
+        expect((await callApi(second, '/people/me', tokens)).status).toBe(200);
+        const refreshed = await postForm(`${second.apiBaseUrl}/access_token`, {
+          grant_type: 'refresh_token',
+          client_id: CLIENT.clientId,
+          client_secret: CLIENT.clientSecret,
+          refresh_token: tokens.refresh_token,
+        });
+        expect(refreshed.status).toBe(200);
+      } finally {
+        await second.close();
+      }
+      // Without the file, a restart forgets every token, as before.
+      const third = await startTestEmulator();
+      expect((await callApi(third, '/people/me', tokens)).status).toBe(401);
+      await third.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a port that is taken', async () => {

@@ -1,8 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { createEmulatorApp } from './emulator-app';
 import { checkSeedHandle, resolveOptions } from './emulator-options';
-import { EmulatorState } from './emulator-state';
+import { EmulatorState, type EmulatorSnapshot } from './emulator-state';
 import { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls, EmulatorOptions, SeedUserSummary, WebexEmulator } from './emulator.types';
 import { DelayedResponses, FaultBoard } from './faults';
@@ -46,6 +48,7 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
   const faults = new FaultBoard(settings.log);
   const delays = new DelayedResponses();
   const state = new EmulatorState(settings);
+  const persistence = settings.stateFile ? new StateFile(settings.stateFile, state) : undefined;
   const controls: EmulatorControls = {
     reset: () => {
       faults.reset();
@@ -68,6 +71,8 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
   server.on('connection', () => {
     stats.connections++;
   });
+  if (persistence)
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => res.on('finish', () => persistence.changed()));
   try {
     await listen(server, settings.host, settings.port);
   } catch (error) {
@@ -90,6 +95,7 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
     controls,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        persistence?.save();
         state.dispose();
         delays.cancelAll();
         server.close(() => resolve());
@@ -97,4 +103,35 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
         server.closeAllConnections();
       })),
   };
+}
+
+/** Development persistence of consents, codes and tokens: batched, atomic writes. */
+class StateFile {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly file: string,
+    private readonly state: EmulatorState,
+  ) {
+    try {
+      state.restore(JSON.parse(readFileSync(file, 'utf8')) as Partial<EmulatorSnapshot>);
+    } catch {
+      // Nothing saved yet, or unreadable: start with no grants.
+    }
+  }
+
+  changed(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.save(), 100);
+    this.timer.unref();
+  }
+
+  save(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.state.snapshot()), { mode: 0o600 });
+    renameSync(temp, this.file);
+  }
 }

@@ -1,5 +1,6 @@
 import { Store, type SessionData } from 'express-session';
 import { LRUCache } from 'lru-cache';
+import { FilePersistence } from './file-persistence';
 
 /** Expiry follows the wall clock, like cookie expiry does (and like fake timers in specs). */
 export const wallClock = { now: () => Date.now() };
@@ -11,10 +12,20 @@ export const wallClock = { now: () => Date.now() };
  */
 export class BoundedMemoryStore extends Store {
   private readonly cache: LRUCache<string, string>;
+  private readonly persistence?: FilePersistence<string>;
 
-  constructor(options: { max: number; ttlSeconds: number }) {
+  constructor(options: { max: number; ttlSeconds: number; persistFile?: string }) {
     super();
     this.cache = new LRUCache<string, string>({ max: options.max, ttl: options.ttlSeconds * 1000, perf: wallClock });
+    if (options.persistFile) {
+      this.persistence = new FilePersistence(this.cache, options.persistFile);
+      this.persistence.load();
+    }
+  }
+
+  /** Writes pending changes now (development persistence only). */
+  flush(): void {
+    this.persistence?.flush();
   }
 
   get size(): number {
@@ -28,6 +39,7 @@ export class BoundedMemoryStore extends Store {
 
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
     this.cache.set(sid, JSON.stringify(session), { ttl: ttlOf(session) });
+    this.persistence?.changed();
     callback?.();
   }
 
@@ -35,11 +47,13 @@ export class BoundedMemoryStore extends Store {
     const raw = this.cache.get(sid);
     // A session that expired meanwhile stays gone: touching must not resurrect it.
     if (raw !== undefined) this.cache.set(sid, raw, { ttl: ttlOf(session) });
+    this.persistence?.changed();
     callback?.();
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.cache.delete(sid);
+    this.persistence?.changed();
     callback?.();
   }
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { wallClock } from './bounded-memory.store';
+import { FilePersistence } from './file-persistence';
 
 /** A sign-in that went to Webex and has not come back yet, keyed by its `state`. */
 export interface PendingSignIn {
@@ -19,21 +20,35 @@ export abstract class LoginStateStore {
 
 export class MemoryLoginStateStore extends LoginStateStore {
   private readonly cache: LRUCache<string, PendingSignIn>;
+  private readonly persistence?: FilePersistence<PendingSignIn>;
 
-  constructor(max = 100_000) {
+  constructor(options: { max?: number; persistFile?: string } = {}) {
     super();
-    this.cache = new LRUCache<string, PendingSignIn>({ max, ttl: 600_000, perf: wallClock });
+    this.cache = new LRUCache<string, PendingSignIn>({ max: options.max ?? 100_000, ttl: 600_000, perf: wallClock });
+    if (options.persistFile) {
+      this.persistence = new FilePersistence(this.cache, options.persistFile);
+      this.persistence.load();
+    }
+  }
+
+  /** Writes pending changes now (development persistence only). */
+  flush(): void {
+    this.persistence?.flush();
   }
 
   put(state: string, pending: PendingSignIn, ttlSeconds: number): Promise<void> {
     this.cache.set(state, pending, { ttl: ttlSeconds * 1000 });
+    this.persistence?.changed();
     return Promise.resolve();
   }
 
   take(state: string): Promise<PendingSignIn | undefined> {
     // get + delete with no await in between: one process, so nothing can interleave.
     const pending = this.cache.get(state);
-    if (pending !== undefined) this.cache.delete(state);
+    if (pending !== undefined) {
+      this.cache.delete(state);
+      this.persistence?.changed();
+    }
     return Promise.resolve(pending);
   }
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { wallClock } from './bounded-memory.store';
+import { FilePersistence } from './file-persistence';
 import { GrantStore, type GrantStoreOptions } from './grant.store';
 
 /** Grants for one process: bounded, expiring, with an in-process refresh lock. */
@@ -7,9 +8,20 @@ export class MemoryGrantStore extends GrantStore {
   private readonly cache: LRUCache<string, string>;
   private readonly locks = new Map<string, Promise<void>>();
 
-  constructor(options: GrantStoreOptions & { max: number }) {
+  private readonly persistence?: FilePersistence<string>;
+
+  constructor(options: GrantStoreOptions & { max: number; persistFile?: string }) {
     super(options);
     this.cache = new LRUCache<string, string>({ max: options.max, ttl: options.ttlMs, perf: wallClock });
+    if (options.persistFile) {
+      this.persistence = new FilePersistence(this.cache, options.persistFile);
+      this.persistence.load();
+    }
+  }
+
+  /** Writes pending changes now (development persistence only). */
+  flush(): void {
+    this.persistence?.flush();
   }
 
   /** Every stored value, for specs that check nothing is kept in plaintext. */
@@ -23,11 +35,13 @@ export class MemoryGrantStore extends GrantStore {
 
   protected write(key: string, value: string, ttlMs: number): Promise<void> {
     this.cache.set(key, value, { ttl: ttlMs });
+    this.persistence?.changed();
     return Promise.resolve();
   }
 
   protected remove(key: string): Promise<void> {
     this.cache.delete(key);
+    this.persistence?.changed();
     return Promise.resolve();
   }
 

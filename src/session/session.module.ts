@@ -13,7 +13,8 @@ import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
 import session, { Store, type SessionData } from 'express-session';
 import type Redis from 'ioredis';
-import { sessionConfig, webexConfig } from '../config';
+import { join } from 'node:path';
+import { appConfig, sessionConfig, webexConfig } from '../config';
 import { BoundedMemoryStore } from './bounded-memory.store';
 import { GrantStore } from './grant.store';
 import { GuardedStore } from './guarded.store';
@@ -30,6 +31,10 @@ export const SESSION_STORE = Symbol('SESSION_STORE');
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 type SessionConfig = ConfigType<typeof sessionConfig>;
+type AppConfig = ConfigType<typeof appConfig>;
+
+/** Development keeps the in-memory stores in files, so watch restarts keep the developer signed in. */
+const devFile = (app: AppConfig, name: string) => (app.devStateDir ? join(app.devStateDir, name) : undefined);
 
 /** Seconds a session may still live: the idle timeout, but never past the absolute one. */
 function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, now = Date.now()): number {
@@ -50,8 +55,8 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
     },
     {
       provide: SESSION_STORE,
-      inject: [sessionConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, redis: Redis | null): Store =>
+      inject: [sessionConfig.KEY, appConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, app: AppConfig, redis: Redis | null): Store =>
         redis
           ? new GuardedStore(
               new RedisStore({
@@ -60,18 +65,29 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
                 ttl: (data: SessionData) => sessionTtlSeconds(config, data),
               }),
             )
-          : new BoundedMemoryStore({ max: config.memoryMaxSessions, ttlSeconds: config.idleTimeoutSeconds }),
+          : new BoundedMemoryStore({
+              max: config.memoryMaxSessions,
+              ttlSeconds: config.idleTimeoutSeconds,
+              persistFile: devFile(app, 'sessions.json'),
+            }),
     },
     {
       provide: LoginStateStore,
-      inject: [sessionConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, redis: Redis | null) =>
-        redis ? new RedisLoginStateStore(redis, config.keyPrefix) : new MemoryLoginStateStore(),
+      inject: [sessionConfig.KEY, appConfig.KEY, REDIS_CLIENT],
+      useFactory: (config: SessionConfig, app: AppConfig, redis: Redis | null) =>
+        redis
+          ? new RedisLoginStateStore(redis, config.keyPrefix)
+          : new MemoryLoginStateStore({ persistFile: devFile(app, 'pending-sign-ins.json') }),
     },
     {
       provide: GrantStore,
-      inject: [sessionConfig.KEY, webexConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, webex: ConfigType<typeof webexConfig>, redis: Redis | null) => {
+      inject: [sessionConfig.KEY, appConfig.KEY, webexConfig.KEY, REDIS_CLIENT],
+      useFactory: (
+        config: SessionConfig,
+        app: AppConfig,
+        webex: ConfigType<typeof webexConfig>,
+        redis: Redis | null,
+      ) => {
         const options = {
           cipher: new TokenCipher(config.tokenKeys),
           ttlMs: config.absoluteTimeoutSeconds * 1000,
@@ -80,7 +96,11 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
         };
         return redis
           ? new RedisGrantStore(redis, config.keyPrefix, options)
-          : new MemoryGrantStore({ ...options, max: config.memoryMaxSessions });
+          : new MemoryGrantStore({
+              ...options,
+              max: config.memoryMaxSessions,
+              persistFile: devFile(app, 'grants.json'),
+            });
       },
     },
     {
@@ -100,6 +120,8 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
     @Inject(SESSION_STORE) private readonly store: Store,
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
     private readonly sessions: SessionService,
+    private readonly loginStates: LoginStateStore,
+    private readonly grants: GrantStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -110,6 +132,9 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const store of [this.store, this.loginStates, this.grants]) {
+      if ('flush' in store && typeof store.flush === 'function') (store as { flush(): void }).flush();
+    }
     if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => this.redis?.disconnect());
   }
 
