@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
 import helmet from 'helmet';
+import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
 
@@ -36,7 +37,13 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.setBaseViewsDir(join(ROOT_DIR, 'views'));
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });
-  hbs.registerPartials(join(ROOT_DIR, 'views', 'partials'));
+  const partials = join(ROOT_DIR, 'views', 'partials');
+  hbs.registerPartials(partials);
+  // Views are read at each render outside production; partials are registered once, so in
+  // development they are registered again when one changes (no restart needed for either).
+  if (config.nodeEnv === 'development') {
+    watch(partials, () => hbs.registerPartials(partials)).unref();
+  }
   app.setLocal('sandbox', sandbox.enabled);
   return app;
 }
