@@ -15,8 +15,17 @@ export const NEEDED_SCOPE = 'spark:people_read spark:rooms_read';
 
 export type SeedHandle = 'alice' | 'bob' | 'carol' | 'mallory';
 
+/** A redirect URI on TLS (as behind a TLS-terminating proxy), for suites that check Secure cookies. */
+export const E2E_HTTPS_REDIRECT_URI = 'https://127.0.0.1:8443/oauth';
+
+export interface TestEmulatorOptions extends Partial<EmulatorOptions> {
+  /** More redirect URIs registered for the e2e integration, besides E2E_CLIENT.redirectUri. */
+  extraRedirectUris?: string[];
+}
+
 /** A Webex emulator on 127.0.0.1 and an ephemeral port, with the e2e integration registered. */
-export function startTestEmulator(options: Partial<EmulatorOptions> = {}): Promise<WebexEmulator> {
+export function startTestEmulator(options: TestEmulatorOptions = {}): Promise<WebexEmulator> {
+  const { extraRedirectUris = [], ...emulatorOptions } = options;
   return startWebexEmulator({
     host: '127.0.0.1',
     port: 0,
@@ -24,13 +33,13 @@ export function startTestEmulator(options: Partial<EmulatorOptions> = {}): Promi
       {
         clientId: E2E_CLIENT.clientId,
         clientSecret: E2E_CLIENT.clientSecret,
-        redirectUris: [E2E_CLIENT.redirectUri],
+        redirectUris: [E2E_CLIENT.redirectUri, ...extraRedirectUris],
         scopes: [...E2E_CLIENT.scopes],
       },
     ],
     requirePkce: true,
     log: () => undefined,
-    ...options,
+    ...emulatorOptions,
   });
 }
 
