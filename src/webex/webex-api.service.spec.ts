@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
 import { configModule } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
 import { WebexApiService } from './webex-api.service';
@@ -42,7 +42,13 @@ describe(WebexApiService.name, () => {
       redirect_uri: REDIRECT_URI,
       scope: 'spark:people_read spark:rooms_read',
     }).toString();
-    process.env = { ...savedEnv, NODE_ENV: 'test', AUTH_INIT_URL: authInitUrl.href, CLIENT_SECRET: CLIENT.clientSecret, ...env };
+    process.env = {
+      ...savedEnv,
+      NODE_ENV: 'test',
+      AUTH_INIT_URL: authInitUrl.href,
+      CLIENT_SECRET: CLIENT.clientSecret,
+      ...env,
+    };
     const moduleRef = await Test.createTestingModule({ imports: [configModule(), WebexModule] }).compile();
     await moduleRef.init();
     const service = moduleRef.get(WebexApiService);
@@ -60,11 +66,15 @@ describe(WebexApiService.name, () => {
     return made.service;
   }
 
-  const tokenFor = (handle: string, scopes?: string[]) => emulator.controls.issueTokens(handle, CLIENT.clientId, scopes).access_token;
+  const tokenFor = (handle: string, scopes?: string[]) =>
+    emulator.controls.issueTokens(handle, CLIENT.clientId, scopes).access_token;
 
   it('fetches the signed-in person', async () => {
     const service = await make();
-    await expect(service.getMe(tokenFor('alice'))).resolves.toMatchObject({ displayName: 'Alice Sandbox', id: expect.any(String) });
+    await expect(service.getMe(tokenFor('alice'))).resolves.toMatchObject({
+      displayName: 'Alice Sandbox',
+      id: expect.any(String),
+    });
   });
 
   it('lists every room newest activity first, following Link pages', async () => {
@@ -122,23 +132,27 @@ describe(WebexApiService.name, () => {
     const expired = await service.getMe(token).catch((e: unknown) => e);
     expect(expired).toBeInstanceOf(WebexUnauthorizedError);
     expect((expired as WebexUnauthorizedError).trackingId).toMatch(/^ROUTER_/);
-    await expect(service.listRooms(tokenFor('alice', ['spark:people_read']))).rejects.toBeInstanceOf(WebexForbiddenError);
+    await expect(service.listRooms(tokenFor('alice', ['spark:people_read']))).rejects.toBeInstanceOf(
+      WebexForbiddenError,
+    );
   });
 
+  // The number of requests shows which failures the retry policy repeats (1 + WEBEX_RETRIES, default 2).
   it.each([
-    ['a 500', { kind: 'status', status: 500 }, WebexUnavailableError],
-    ['a 503', { kind: 'status', status: 503 }, WebexUnavailableError],
-    ['a 429', { kind: 'rate-limit', retryAfterSeconds: 42 }, WebexRateLimitedError],
-    ['a reset connection', { kind: 'reset' }, WebexUnavailableError],
-    ['a body that is not JSON', { kind: 'non-json' }, WebexBadResponseError],
-    ['a 400', { kind: 'status', status: 400 }, WebexRejectedError],
-  ] as const)('maps %s on /people/me to %p', async (_case, fault, expected) => {
+    ['a 500', { kind: 'status', status: 500 }, WebexUnavailableError, 1],
+    ['a 503', { kind: 'status', status: 503 }, WebexUnavailableError, 3],
+    ['a 429', { kind: 'rate-limit', retryAfterSeconds: 42 }, WebexRateLimitedError, 1],
+    ['a reset connection', { kind: 'reset' }, WebexUnavailableError, 3],
+    ['a body that is not JSON', { kind: 'non-json' }, WebexBadResponseError, 1],
+    ['a 400', { kind: 'status', status: 400 }, WebexRejectedError, 1],
+  ] as const)('maps %s on /people/me to %p', async (_case, fault, expected, requests) => {
     const service = await make();
     const token = tokenFor('alice');
     emulator.controls.injectFault({ route: 'people/me', times: Infinity, ...fault });
     const error = await service.getMe(token).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(expected);
     if (error instanceof WebexRateLimitedError) expect(error.retryAfterSeconds).toBe(42);
+    expect(emulator.controls.stats().requests['people/me']).toBe(requests);
   });
 
   it('gives up on a hung Webex within the time budget', async () => {
@@ -154,11 +168,15 @@ describe(WebexApiService.name, () => {
     const service = await make();
     const lines: string[] = [];
     const spies = (['log', 'warn', 'error', 'debug', 'verbose'] as const).map((level) =>
-      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+      jest
+        .spyOn(Logger.prototype, level)
+        .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
     );
     const issued = emulator.controls.issueTokens('alice', CLIENT.clientId);
     emulator.controls.injectFault({ route: 'token', kind: 'status', status: 502, times: 1 });
-    await expect(service.exchangeCode('the-secret-code', 'verifier-value-'.repeat(3))).rejects.toBeInstanceOf(WebexUnavailableError);
+    await expect(service.exchangeCode('the-secret-code', 'verifier-value-'.repeat(3))).rejects.toBeInstanceOf(
+      WebexUnavailableError,
+    );
     emulator.controls.injectFault({ route: 'token', kind: 'non-json', times: 1 });
     await expect(service.refreshTokens(issued.refresh_token)).rejects.toBeInstanceOf(WebexBadResponseError);
     await service.getMe(issued.access_token);
@@ -166,9 +184,204 @@ describe(WebexApiService.name, () => {
 
     const logged = lines.join('\n');
     expect(logged).toMatch(/POST \/access_token/);
-    for (const secret of [CLIENT.clientSecret, 'the-secret-code', 'verifier-value-', issued.refresh_token, issued.access_token]) {
+    for (const secret of [
+      CLIENT.clientSecret,
+      'the-secret-code',
+      'verifier-value-',
+      issued.refresh_token,
+      issued.access_token,
+    ]) {
       expect(logged).not.toContain(secret);
     }
+  });
+
+  describe('resilience policy', () => {
+    const elapsedOf = async (run: () => Promise<unknown>) => {
+      const started = Date.now();
+      const result = await run().catch((e: unknown) => e);
+      return { result, ms: Date.now() - started };
+    };
+
+    it.each([
+      ['503', 'people/me', { kind: 'status', status: 503 }],
+      ['502', 'people/me', { kind: 'status', status: 502 }],
+      ['504', 'people/me', { kind: 'status', status: 504 }],
+      ['reset connection', 'people/me', { kind: 'reset' }],
+      ['503', 'rooms', { kind: 'status', status: 503 }],
+      ['502', 'rooms', { kind: 'status', status: 502 }],
+      ['reset connection', 'rooms', { kind: 'reset' }],
+    ] as const)('retries a GET after a single %s on /%s, and succeeds', async (_case, route, fault) => {
+      const service = await make();
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route, times: 1, ...fault });
+      if (route === 'rooms')
+        await expect(service.listRooms(token)).resolves.toMatchObject({ rooms: expect.any(Array) });
+      else await expect(service.getMe(token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
+      expect(emulator.controls.stats().requests[route]).toBe(2);
+    });
+
+    it('with WEBEX_RETRIES=1 gives up on a lasting 503 after 2 attempts', async () => {
+      const service = await make({ WEBEX_RETRIES: '1' });
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 503, times: Infinity });
+      await expect(service.listRooms(token)).rejects.toBeInstanceOf(WebexUnavailableError);
+      expect(emulator.controls.stats().requests.rooms).toBe(2);
+    });
+
+    it('does not retry a single 503 when WEBEX_RETRIES=0', async () => {
+      const service = await make({ WEBEX_RETRIES: '0' });
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
+      await expect(service.getMe(token)).rejects.toMatchObject({ status: 503 });
+      expect(emulator.controls.stats().requests['people/me']).toBe(1);
+    });
+
+    it.each([
+      ['a 503', { kind: 'status', status: 503 }, WebexUnavailableError],
+      ['a 502', { kind: 'status', status: 502 }, WebexUnavailableError],
+      ['a reset connection', { kind: 'reset' }, WebexUnavailableError],
+      ['a 429 with a short Retry-After', { kind: 'rate-limit', retryAfterSeconds: 1 }, WebexRateLimitedError],
+    ] as const)(
+      'never retries the code exchange or the refresh grant, even after %s',
+      async (_case, fault, expected) => {
+        const service = await make();
+        const issued = emulator.controls.issueTokens('alice', CLIENT.clientId);
+        emulator.controls.injectFault({ route: 'token', times: 1, grantType: 'authorization_code', ...fault });
+        emulator.controls.injectFault({ route: 'token', times: 1, grantType: 'refresh_token', ...fault });
+
+        await expect(service.exchangeCode('some-code', 'v'.repeat(43))).rejects.toBeInstanceOf(expected);
+        await expect(service.refreshTokens(issued.refresh_token)).rejects.toBeInstanceOf(expected);
+        expect(emulator.controls.stats().tokenGrants).toEqual({ authorization_code: 1, refresh_token: 1 });
+        // The refresh token was not spent by the failed call.
+        await expect(service.refreshTokens(issued.refresh_token)).resolves.toMatchObject({
+          accessToken: expect.any(String),
+        });
+      },
+    );
+
+    it('waits out a short Retry-After once: a single 429 then succeeds, a lasting one is passed on', async () => {
+      const service = await make({ WEBEX_RETRY_AFTER_MAX_WAIT_MS: '2000' });
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route: 'people/me', kind: 'rate-limit', retryAfterSeconds: 1, times: 1 });
+      emulator.controls.injectFault({ route: 'rooms', kind: 'rate-limit', retryAfterSeconds: 1, times: Infinity });
+
+      // Two independent calls side by side, so the suite pays the one-second wait once.
+      const [once, lasting] = await Promise.all([
+        elapsedOf(() => service.getMe(token)),
+        elapsedOf(() => service.listRooms(token)),
+      ]);
+      expect(once.result).toMatchObject({ displayName: 'Alice Sandbox' });
+      expect(once.ms).toBeGreaterThanOrEqual(950);
+      expect(lasting.result).toBeInstanceOf(WebexRateLimitedError);
+      expect(lasting.result).toMatchObject({ retryAfterSeconds: 1, status: 429 });
+      expect(lasting.ms).toBeGreaterThanOrEqual(950);
+      expect(emulator.controls.stats().requests).toMatchObject({ 'people/me': 2, rooms: 2 });
+    });
+
+    it.each([
+      ['a 429', { kind: 'rate-limit', retryAfterSeconds: 30 }, 429],
+      ['a 503', { kind: 'status', status: 503, retryAfterSeconds: 30 }, 503],
+    ] as const)('passes on %s with Retry-After 30 at once, with one request', async (_case, fault, status) => {
+      const service = await make();
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route: 'people/me', times: Infinity, ...fault });
+      const { result, ms } = await elapsedOf(() => service.getMe(token));
+      expect(result).toBeInstanceOf(WebexRateLimitedError);
+      expect(result).toMatchObject({ retryAfterSeconds: 30, status });
+      expect(ms).toBeLessThan(500);
+      expect(emulator.controls.stats().requests['people/me']).toBe(1);
+    });
+
+    it('keeps to the call budget through a hang and through a slow answer, retries configured or not', async () => {
+      const service = await make({ WEBEX_TIMEOUT_MS: '500', WEBEX_RETRIES: '5' });
+      const token = tokenFor('alice');
+      emulator.controls.injectFault({ route: 'people/me', kind: 'hang', times: Infinity });
+      emulator.controls.injectFault({ route: 'rooms', kind: 'slow', delayMs: 5_000, times: Infinity });
+
+      const outcomes = await Promise.all([
+        elapsedOf(() => service.getMe(token)),
+        elapsedOf(() => service.listRooms(token)),
+      ]);
+      for (const { result, ms } of outcomes) {
+        expect(result).toBeInstanceOf(WebexUnavailableError);
+        expect((result as Error).message).toMatch(/timed out/);
+        expect(ms).toBeGreaterThanOrEqual(450);
+        expect(ms).toBeLessThan(3_000);
+      }
+      expect(emulator.controls.stats().requests).toMatchObject({ 'people/me': 1, rooms: 1 });
+    });
+
+    it('counts retries and their waits against the one budget of the call', async () => {
+      // A slow 503, then a hang: the retry gets what is left of the 600 ms, not 600 ms of its own.
+      const service = await make({ WEBEX_TIMEOUT_MS: '600' });
+      const token = tokenFor('alice');
+      emulator.controls.setLatency(350, 'people/me');
+      emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
+      emulator.controls.injectFault({ route: 'people/me', kind: 'hang', times: Infinity });
+      const { result, ms } = await elapsedOf(() => service.getMe(token));
+      expect(result).toBeInstanceOf(WebexUnavailableError);
+      expect((result as Error).message).toMatch(/timed out/);
+      expect(emulator.controls.stats().requests['people/me']).toBe(2);
+      expect(ms).toBeGreaterThanOrEqual(550);
+      expect(ms).toBeLessThan(900);
+    });
+
+    it('bounds establishing a connection by WEBEX_CONNECT_TIMEOUT_MS, and retries it', async () => {
+      // Loopback completes every TCP handshake, so this Webex hangs in the TLS handshake instead:
+      // it accepts and never answers. Without a connect bound only the 3 s budget would end it.
+      const sockets = new Set<Socket>();
+      const silent = createTcpServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = silent.address() as AddressInfo;
+        const service = await make({
+          WEBEX_API_BASE_URL: `https://127.0.0.1:${port}/v1`,
+          WEBEX_CONNECT_TIMEOUT_MS: '100',
+          WEBEX_TIMEOUT_MS: '3000',
+          WEBEX_RETRIES: '1',
+        });
+        const { result, ms } = await elapsedOf(() => service.getMe('token'));
+        expect(result).toBeInstanceOf(WebexUnavailableError);
+        expect((result as Error).message).toMatch(/connect timed out/);
+        expect(sockets.size).toBe(2);
+        expect(ms).toBeLessThan(2_000);
+      } finally {
+        sockets.forEach((socket) => socket.destroy());
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+
+    it('does not take a slow answer on an established connection for a connect timeout', async () => {
+      const service = await make({ WEBEX_CONNECT_TIMEOUT_MS: '100' });
+      const token = tokenFor('alice');
+      emulator.controls.setLatency(250, 'people/me');
+      await expect(service.getMe(token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
+      expect(emulator.controls.stats()).toMatchObject({ connections: 1, requests: { 'people/me': 1 } });
+    });
+
+    it('logs a retry with the attempt, the reason and the trackingId, never the token', async () => {
+      const service = await make();
+      const token = tokenFor('alice');
+      const lines: string[] = [];
+      const spies = (['log', 'warn', 'error', 'debug', 'verbose'] as const).map((level) =>
+        jest
+          .spyOn(Logger.prototype, level)
+          .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+      );
+      emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
+      await service.getMe(token);
+      spies.forEach((spy) => spy.mockRestore());
+
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^GET \/people\/me → 503, attempt 1, \d+ ms, trackingId=ROUTER_\S+; retrying in \d+ ms \(Webex answered 503\)$/,
+          ),
+          expect.stringMatching(/^GET \/people\/me → 200, attempt 2, \d+ ms \(\d+ ms in all\), trackingId=ROUTER_/),
+        ]),
+      );
+      expect(lines.join('\n')).not.toContain(token);
+    });
   });
 
   it('refuses to send the token to a next link on another host', async () => {

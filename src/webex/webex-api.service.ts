@@ -4,9 +4,12 @@ import type { ConfigType } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse, RawAxiosResponseHeaders, AxiosResponseHeaders } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import { oauthConfig, webexConfig } from '../config';
+import { CONNECT_TIMEOUT_CODE, connectTimeoutTransport } from './connect-timeout';
 import { nextLink } from './link-header';
+import { type AttemptOutcome, decideRetry, isRateLimit } from './retry-policy';
 import {
   WebexApiError,
   WebexBadResponseError,
@@ -24,6 +27,24 @@ type Headers = RawAxiosResponseHeaders | AxiosResponseHeaders;
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 /** Bigger answers are not what we asked for; refuse them before they fill memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Only these are ever sent twice; the token grants are POSTs. */
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+/** One logical call (a public method, every page of it): one deadline, one share of the retry policy. */
+interface CallBudget {
+  readonly operation: string;
+  readonly started: number;
+  readonly deadline: number;
+  attempts: number;
+  retriesUsed: number;
+  rateLimitWaitUsed: boolean;
+}
+
+interface NetworkFailure {
+  code?: string;
+  /** Short and secret-free, for logs and messages. */
+  reason: string;
+}
 
 function header(headers: Headers, name: string): string | undefined {
   const value = (headers as Record<string, unknown>)[name];
@@ -45,12 +66,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * The only caller of Webex. Takes tokens, returns plain data, and turns every failure into a
- * WebexApiError; it logs the call, the status and Webex's trackingId, never a token or a body.
+ * WebexApiError; it logs the call, the status, the attempt and Webex's trackingId, never a token or a body.
+ *
+ * Resilience policy (config namespace `webex`):
+ * - every public call has one budget, `timeoutMs`, that covers all its pages, retries and waits;
+ *   establishing a new connection (TCP, and TLS for https) is bounded by `connectTimeoutMs`;
+ * - GETs are retried up to `retries` times after a network error or a 502/503/504, with
+ *   exponential backoff and full jitter, never past the deadline; the token grants never are;
+ * - 429 (and 503/423 with Retry-After) is waited out once per call, for GETs, when Retry-After is
+ *   at most `retryAfterMaxWaitMs` and fits in the budget; otherwise it becomes WebexRateLimitedError.
  */
 @Injectable()
 export class WebexApiService implements OnModuleDestroy {
   private readonly logger = new Logger(WebexApiService.name);
   private readonly apiOrigin: string;
+  private readonly transport: ReturnType<typeof connectTimeoutTransport>;
 
   constructor(
     private readonly http: HttpService,
@@ -58,6 +88,7 @@ export class WebexApiService implements OnModuleDestroy {
     @Inject(oauthConfig.KEY) private readonly oauth: ConfigType<typeof oauthConfig>,
   ) {
     this.apiOrigin = new URL(config.apiBaseUrl).origin;
+    this.transport = connectTimeoutTransport(config.connectTimeoutMs);
   }
 
   /** Authorization-code grant, with the PKCE verifier of this sign-in. Never retried: a code is single use. */
@@ -75,7 +106,11 @@ export class WebexApiService implements OnModuleDestroy {
 
   async getMe(accessToken: string): Promise<WebexPerson> {
     const operation = 'GET /people/me';
-    const { data } = await this.send(operation, { method: 'GET', url: '/people/me', headers: bearer(accessToken) });
+    const { data } = await this.send(this.startCall(operation), {
+      method: 'GET',
+      url: '/people/me',
+      headers: bearer(accessToken),
+    });
     if (!isRecord(data) || typeof data.id !== 'string' || typeof data.displayName !== 'string') {
       throw new WebexBadResponseError('Webex sent a person without id or displayName', operation, 200);
     }
@@ -91,6 +126,7 @@ export class WebexApiService implements OnModuleDestroy {
   async listRooms(accessToken: string): Promise<WebexRoomList> {
     const operation = 'GET /rooms';
     const limit = this.config.roomsLimit;
+    const call = this.startCall(operation);
     const rooms: WebexRoom[] = [];
     let request: AxiosRequestConfig | undefined = {
       method: 'GET',
@@ -99,9 +135,14 @@ export class WebexApiService implements OnModuleDestroy {
       headers: bearer(accessToken),
     };
     while (request) {
-      const { data, headers } = await this.send(operation, request);
+      const { data, headers } = await this.send(call, request);
       if (!isRecord(data) || !Array.isArray(data.items)) {
-        throw new WebexBadResponseError('Webex sent a room list without items', operation, 200, header(headers, 'trackingid'));
+        throw new WebexBadResponseError(
+          'Webex sent a room list without items',
+          operation,
+          200,
+          header(headers, 'trackingid'),
+        );
       }
       for (const item of data.items) {
         const room = toRoom(item);
@@ -111,7 +152,9 @@ export class WebexApiService implements OnModuleDestroy {
       if (rooms.length >= limit) {
         return { rooms: rooms.slice(0, limit), truncated: rooms.length > limit || next !== undefined };
       }
-      request = next ? { method: 'GET', url: this.sameOriginUrl(next, operation), headers: bearer(accessToken) } : undefined;
+      request = next
+        ? { method: 'GET', url: this.sameOriginUrl(next, operation), headers: bearer(accessToken) }
+        : undefined;
     }
     return { rooms, truncated: false };
   }
@@ -136,7 +179,10 @@ export class WebexApiService implements OnModuleDestroy {
     return url.toString();
   }
 
-  private async tokenRequest(grantType: 'authorization_code' | 'refresh_token', fields: Record<string, string>): Promise<WebexTokens> {
+  private async tokenRequest(
+    grantType: 'authorization_code' | 'refresh_token',
+    fields: Record<string, string>,
+  ): Promise<WebexTokens> {
     const operation = `POST /access_token (${grantType})`;
     const body = new URLSearchParams({
       grant_type: grantType,
@@ -145,7 +191,7 @@ export class WebexApiService implements OnModuleDestroy {
       ...fields,
     });
     const requestedAt = Date.now();
-    const { data, headers } = await this.send(operation, {
+    const { data, headers } = await this.send(this.startCall(operation), {
       method: 'POST',
       url: '/access_token',
       data: body.toString(),
@@ -159,9 +205,15 @@ export class WebexApiService implements OnModuleDestroy {
       data.refresh_token === '' ||
       typeof data.expires_in !== 'number' ||
       !(data.expires_in > 0) ||
-      (data.token_type !== undefined && (typeof data.token_type !== 'string' || data.token_type.toLowerCase() !== 'bearer'))
+      (data.token_type !== undefined &&
+        (typeof data.token_type !== 'string' || data.token_type.toLowerCase() !== 'bearer'))
     ) {
-      throw new WebexBadResponseError('Webex sent a token answer without the expected fields', operation, 200, header(headers, 'trackingid'));
+      throw new WebexBadResponseError(
+        'Webex sent a token answer without the expected fields',
+        operation,
+        200,
+        header(headers, 'trackingid'),
+      );
     }
     const refreshIn = typeof data.refresh_token_expires_in === 'number' ? data.refresh_token_expires_in : undefined;
     return {
@@ -173,63 +225,136 @@ export class WebexApiService implements OnModuleDestroy {
     };
   }
 
-  private async send(operation: string, request: AxiosRequestConfig): Promise<{ data: unknown; headers: Headers }> {
+  private startCall(operation: string): CallBudget {
     const started = Date.now();
-    let response: AxiosResponse<string>;
+    return {
+      operation,
+      started,
+      deadline: started + this.config.timeoutMs,
+      attempts: 0,
+      retriesUsed: 0,
+      rateLimitWaitUsed: false,
+    };
+  }
+
+  /** Sends `request` until it succeeds, fails for good, or the call's budget runs out. */
+  private async send(call: CallBudget, request: AxiosRequestConfig): Promise<{ data: unknown; headers: Headers }> {
+    const { operation } = call;
+    const idempotent = IDEMPOTENT_METHODS.has((request.method ?? 'GET').toUpperCase());
+    for (;;) {
+      const remainingMs = call.deadline - Date.now();
+      if (remainingMs <= 0) {
+        // Only between pages of one call: a retry or a wait never starts without time left.
+        this.logger.warn(`${operation} not sent: the call's ${this.config.timeoutMs} ms budget is spent`);
+        throw new WebexUnavailableError('Webex could not be reached (timed out)', operation);
+      }
+      call.attempts++;
+      const attemptStarted = Date.now();
+      const result = await this.attempt(request, remainingMs);
+      const elapsed = `${Date.now() - attemptStarted} ms${call.attempts > 1 ? ` (${Date.now() - call.started} ms in all)` : ''}`;
+
+      let outcome: AttemptOutcome;
+      let error: WebexApiError;
+      let line: string;
+      if ('failure' in result) {
+        const { code, reason } = result.failure;
+        outcome = { kind: 'network', code };
+        error = new WebexUnavailableError(`Webex could not be reached (${reason})`, operation);
+        line = `${operation} failed: ${reason}, attempt ${call.attempts}, ${elapsed}`;
+      } else {
+        const { status, headers } = result.response;
+        const trackingId = header(headers, 'trackingid');
+        const data = parseJson(result.response.data);
+        if (status >= 200 && status < 300) {
+          const done = `${operation} → ${status}, attempt ${call.attempts}, ${elapsed}, trackingId=${trackingId ?? '-'}`;
+          if (data === undefined) {
+            this.logger.warn(`${done}, with a body that is not JSON`);
+            throw new WebexBadResponseError('Webex sent a body that is not JSON', operation, status, trackingId);
+          }
+          this.logger.debug(done);
+          return { data, headers };
+        }
+        const retryAfterSeconds = parseRetryAfter(header(headers, 'retry-after'));
+        outcome = { kind: 'status', status, retryAfterSeconds };
+        error = this.toError(operation, status, retryAfterSeconds, data, trackingId);
+        const oauthError = error instanceof WebexRejectedError && error.oauthError ? ` ${error.oauthError}` : '';
+        line = `${operation} → ${status}${oauthError}, attempt ${call.attempts}, ${elapsed}, trackingId=${error.trackingId ?? '-'}`;
+      }
+
+      const decision = decideRetry(
+        outcome,
+        {
+          idempotent,
+          retriesUsed: call.retriesUsed,
+          rateLimitWaitUsed: call.rateLimitWaitUsed,
+          remainingMs: call.deadline - Date.now(),
+        },
+        this.config,
+      );
+      if (!decision.retry) {
+        this.logger.warn(decision.reason ? `${line}; not retried: ${decision.reason}` : line);
+        throw error;
+      }
+      this.logger.warn(`${line}; retrying in ${decision.delayMs} ms (${decision.reason})`);
+      if (decision.rateLimitWait) call.rateLimitWaitUsed = true;
+      else call.retriesUsed++;
+      await sleep(decision.delayMs);
+    }
+  }
+
+  /** One HTTP exchange; a network failure comes back as a value, already stripped of the request. */
+  private async attempt(
+    request: AxiosRequestConfig,
+    remainingMs: number,
+  ): Promise<{ response: AxiosResponse<string> } | { failure: NetworkFailure }> {
     try {
-      response = await firstValueFrom(
+      const response = await firstValueFrom(
         this.http.request<string>({
           ...request,
           responseType: 'text',
           validateStatus: () => true,
           maxContentLength: MAX_RESPONSE_BYTES,
-          // axios' own timeout only watches an idle socket; this bounds the whole call.
-          signal: AbortSignal.timeout(this.config.timeoutMs),
+          // The deadline bounds the attempt (and so the call); the transport bounds connecting.
+          // axios' own timeout is off: it would be a third clock, running to the response headers.
+          signal: AbortSignal.timeout(remainingMs),
+          timeout: 0,
+          transport: this.transport,
         }),
       );
+      return { response };
     } catch (error) {
-      const reason = describeNetworkError(error);
-      this.logger.warn(`${operation} failed after ${Date.now() - started} ms: ${reason}`);
-      throw new WebexUnavailableError(`Webex could not be reached (${reason})`, operation);
+      return { failure: describeNetworkError(error) };
     }
-
-    const { status, headers } = response;
-    const trackingId = header(headers, 'trackingid');
-    const elapsed = Date.now() - started;
-    const data = parseJson(response.data);
-
-    if (status >= 200 && status < 300) {
-      if (data === undefined) {
-        this.logger.warn(`${operation} → ${status} with a body that is not JSON, ${elapsed} ms, trackingId=${trackingId ?? '-'}`);
-        throw new WebexBadResponseError('Webex sent a body that is not JSON', operation, status, trackingId);
-      }
-      this.logger.debug(`${operation} → ${status}, ${elapsed} ms, trackingId=${trackingId ?? '-'}`);
-      return { data, headers };
-    }
-
-    const error = this.toError(operation, status, headers, data, trackingId);
-    this.logger.warn(
-      `${operation} → ${status}${error instanceof WebexRejectedError && error.oauthError ? ` ${error.oauthError}` : ''}, ${elapsed} ms, trackingId=${trackingId ?? '-'}`,
-    );
-    throw error;
   }
 
-  private toError(operation: string, status: number, headers: Headers, data: unknown, headerTrackingId?: string): WebexApiError {
+  private toError(
+    operation: string,
+    status: number,
+    retryAfter: number | undefined,
+    data: unknown,
+    headerTrackingId?: string,
+  ): WebexApiError {
     const body = isRecord(data) ? data : {};
     const trackingId =
       headerTrackingId ??
-      (typeof body.trackingId === 'string' ? body.trackingId : typeof body.trackingID === 'string' ? body.trackingID : undefined);
+      (typeof body.trackingId === 'string'
+        ? body.trackingId
+        : typeof body.trackingID === 'string'
+          ? body.trackingID
+          : undefined);
     const oauthError = typeof body.error === 'string' && /^[\w.-]{1,64}$/.test(body.error) ? body.error : undefined;
-    const retryAfter = parseRetryAfter(header(headers, 'retry-after'));
     const isTokenCall = operation.startsWith('POST /access_token');
 
-    if (status === 429 || ((status === 503 || status === 423) && retryAfter !== undefined)) {
+    if (isRateLimit({ kind: 'status', status, retryAfterSeconds: retryAfter })) {
       return new WebexRateLimitedError(operation, status, trackingId, retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS);
     }
     if (status >= 500) return new WebexUnavailableError(`Webex answered ${status}`, operation, status, trackingId);
-    if (status === 401 && !isTokenCall) return new WebexUnauthorizedError('Webex did not accept the access token', operation, status, trackingId);
-    if (status === 403 && !isTokenCall) return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId);
-    if (status >= 400) return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId, oauthError);
+    if (status === 401 && !isTokenCall)
+      return new WebexUnauthorizedError('Webex did not accept the access token', operation, status, trackingId);
+    if (status === 403 && !isTokenCall)
+      return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId);
+    if (status >= 400)
+      return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId, oauthError);
     // 1xx/3xx: redirects are not followed (maxRedirects 0), so this is not an answer we can use.
     return new WebexBadResponseError(`Webex answered ${status}`, operation, status, trackingId);
   }
@@ -260,12 +385,16 @@ function toRoom(item: unknown): WebexRoom | undefined {
 }
 
 /** A short, secret-free reason: never the error object, whose config holds headers and body. */
-function describeNetworkError(error: unknown): string {
+function describeNetworkError(error: unknown): NetworkFailure {
   if (isRecord(error)) {
-    if (error.name === 'CanceledError' || error.code === 'ERR_CANCELED') return 'timed out';
+    // Our only abort signal is the call's deadline.
+    if (error.name === 'CanceledError' || error.code === 'ERR_CANCELED')
+      return { code: 'ERR_CANCELED', reason: 'timed out' };
     if (typeof error.code === 'string' && /^[A-Z_]{2,40}$/.test(error.code)) {
-      return error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'timed out' : error.code;
+      const { code } = error;
+      if (code === CONNECT_TIMEOUT_CODE) return { code, reason: 'connect timed out' };
+      return { code, reason: code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : code };
     }
   }
-  return 'network error';
+  return { reason: 'network error' };
 }

@@ -13,7 +13,6 @@ import { WebexApiService } from './webex-api.service';
       inject: [webexConfig.KEY],
       useFactory: (config: ConfigType<typeof webexConfig>) => ({
         baseURL: config.apiBaseUrl,
-        timeout: config.timeoutMs,
         maxRedirects: 0,
         // Keep-alive: one TCP (and TLS) handshake serves many calls to Webex.
         httpAgent: new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
