@@ -1,0 +1,52 @@
+import { screenshot, useSandboxBrowser } from './support/sandbox-browser';
+import {
+  clickThrough,
+  decide,
+  DISPLAY_NAMES,
+  expectServicePage,
+  greetingOf,
+  H1,
+  openConsent,
+  pathOn,
+  roomRowsOf,
+} from './support/pages';
+
+/** Mallory's space titles as the emulator seeds them, latest activity first. */
+const MALLORY_SPACES = [
+  `"Double" and 'single' quotes`,
+  '<script>alert(1)</script>',
+  'Tom & Jerry',
+  '<img src=x onerror=alert(1)>',
+];
+
+describe('HTML in Webex data, in a real browser (sandbox mode)', () => {
+  const suite = useSandboxBrowser();
+
+  it("shows Mallory's name and space titles as literal text and runs none of them", async () => {
+    const { page } = suite;
+    await openConsent(suite);
+    const label = page.locator('label', { has: page.locator('input[value=mallory]') });
+    expect((await label.textContent())?.trim()).toBe(`${DISPLAY_NAMES.mallory} <mallory@example.com>`);
+    expect(await page.locator('fieldset img, fieldset script').count()).toBe(0);
+
+    await decide(suite, 'mallory', 'Accept');
+    await expectServicePage(suite, H1.authenticated);
+    expect(await page.locator('main strong').textContent()).toBe(DISPLAY_NAMES.mallory);
+    expect(await greetingOf(page)).toBe(`So happy to meet, ${DISPLAY_NAMES.mallory}!`);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(0);
+
+    await clickThrough(
+      page,
+      page.getByRole('link', { name: 'List my rooms (spaces)' }),
+      pathOn(suite.origin, '/listrooms'),
+    );
+    await expectServicePage(suite, H1.spaces);
+    expect((await roomRowsOf(page)).map((row) => row.title)).toEqual(MALLORY_SPACES);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(0);
+    await screenshot(page, '07-mallory-spaces');
+    // Any alert would have opened a dialog and an injected <img src=x> would have requested /x:
+    // the page watch fails the test on either.
+  });
+});
