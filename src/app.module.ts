@@ -4,12 +4,13 @@ import { AuthModule } from './auth';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
 import { WebexModule } from './webex';
 
 @Module({
-  imports: [configModule(), SessionModule, WebexModule, AuthModule, SandboxModeModule, HealthModule],
+  imports: [configModule(), LoggingModule, SessionModule, WebexModule, AuthModule, SandboxModeModule, HealthModule],
   providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
 })
 export class AppModule {}

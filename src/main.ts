@@ -1,15 +1,11 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigValidationError, loadConfiguration, type Configuration } from './config';
-import { LOG_LEVELS } from './config/env.validation';
-
-function logLevels(threshold: Configuration['app']['logLevel']): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(threshold) + 1);
-}
+import { useAppLogger } from './logging';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -26,7 +22,9 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: logLevels(config.app.logLevel) });
+  // Lines from start-up are held until pino (configured by LoggingModule) takes over, then written through it.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+  useAppLogger(app);
   configureApp(app);
   app.enableShutdownHooks();
   try {
@@ -55,6 +53,7 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   const code = (error as { code?: string })?.code;
-  if (code === 'EADDRINUSE') fail('A port the service needs is already in use (PORT, or SANDBOX_PORT in sandbox mode).');
+  if (code === 'EADDRINUSE')
+    fail('A port the service needs is already in use (PORT, or SANDBOX_PORT in sandbox mode).');
   fail(`The service could not start: ${error instanceof Error ? error.message : String(error)}`);
 });

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestIdOf } from '../logging';
 import { presentError } from './error-presentation';
 
 /**
@@ -15,10 +16,15 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
     const view = presentError(exception);
+    // Quoted by the person to support, it finds this request's lines in the log.
+    const requestId = requestIdOf(req);
 
     if (view.status === 500) {
       // Our own bug: the stack goes to the log (it holds no request data), never to the page.
-      this.logger.error(`${req.method} ${req.path} failed`, exception instanceof Error ? exception.stack : String(exception));
+      this.logger.error(
+        `${req.method} ${req.path} failed`,
+        exception instanceof Error ? exception.stack : String(exception),
+      );
     }
     if (res.headersSent) {
       res.end();
@@ -40,12 +46,20 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: view.message,
         ...(view.retryAfterSeconds !== undefined ? { retryAfter: view.retryAfterSeconds } : {}),
         ...(view.trackingId ? { trackingId: view.trackingId } : {}),
+        ...(requestId ? { requestId } : {}),
       });
       return;
     }
     res.status(view.status).render(
       'error',
-      { title: view.title, status: view.status, message: view.message, trackingId: view.trackingId, signedIn: Boolean(req.session?.user) },
+      {
+        title: view.title,
+        status: view.status,
+        message: view.message,
+        trackingId: view.trackingId,
+        requestId,
+        signedIn: Boolean(req.session?.user),
+      },
       (renderError: Error | null, html?: string) => {
         if (renderError) {
           this.logger.error(`error page could not be rendered: ${renderError.message}`);

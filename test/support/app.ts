@@ -1,11 +1,12 @@
-import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { useAppLogger } from '../../src/logging';
 import type { WebexEmulator } from '../../src/sandbox';
 import { E2E_CLIENT, portalAuthorizeUrl } from './emulator';
 
@@ -50,34 +51,64 @@ const TEST_DEFAULTS: EnvOverrides = { LOGIN_RATE_LIMIT: '0' };
 
 export const E2E_SESSION_SECRET = 'e2e-session-secret-0123456789-abcdefghijklmnop';
 
-/** Keeps what the service logs, so suites can check that no secret ever reaches the log. */
-export class CapturingLogger implements LoggerService {
+const ANSI_ESCAPE = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
+
+/** Error lines, in either log format: shown with E2E_SHOW_ERRORS=1 while a suite swallows the rest. */
+const ERROR_LINE = /"level":"?(error|fatal|50|60)\b|\b(ERROR|FATAL)\b/;
+
+/**
+ * Keeps everything written to process.stdout and process.stderr while the app runs (pino's
+ * lines, Nest's, anything else), so suites can check that no secret ever reaches the log.
+ * Lines are kept without colour codes. E2E_SHOW_LOGS=1 also lets them through to the terminal.
+ */
+export class CapturingLogger {
   readonly lines: string[] = [];
+  private partial = '';
 
-  log(message: unknown, ...rest: unknown[]): void {
-    this.push('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]): void {
-    this.push('error', message, rest);
-    if (process.env.E2E_SHOW_ERRORS) process.stderr.write(`${[message, ...rest].map(String).join(' ')}\n`);
-  }
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.push('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.push('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.push('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.push('fatal', message, rest);
+  /** Everything captured, as one text (a line still being written included). */
+  get text(): string {
+    return [...this.lines, this.partial].join('\n');
   }
 
-  private push(level: string, message: unknown, rest: unknown[]): void {
-    const text = [message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
-    this.lines.push(`${level} ${text}`);
+  take(chunk: string): void {
+    const parts = (this.partial + chunk.replace(ANSI_ESCAPE, '')).split('\n');
+    this.partial = parts.pop() ?? '';
+    this.lines.push(...parts);
   }
+}
+
+/** One patch of the two streams, shared by every app a suite has running, undone when the last one closes. */
+const capturing = new Set<CapturingLogger>();
+let restoreStreams: (() => void) | undefined;
+
+function startCapture(capture: CapturingLogger): void {
+  capturing.add(capture);
+  if (restoreStreams) return;
+  const streams = [process.stdout, process.stderr] as const;
+  const originals = streams.map((stream) => stream.write);
+  streams.forEach((stream, index) => {
+    const original = originals[index];
+    stream.write = (...args: unknown[]): boolean => {
+      const [chunk, encodingOrCallback, callback] = args;
+      const encoding = typeof encodingOrCallback === 'string' ? (encodingOrCallback as BufferEncoding) : undefined;
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding);
+      for (const capture of capturing) capture.take(text);
+      if (process.env.E2E_SHOW_LOGS || (process.env.E2E_SHOW_ERRORS && ERROR_LINE.test(text))) {
+        return (original as (...a: unknown[]) => boolean).apply(stream, args);
+      }
+      const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+      if (typeof done === 'function') process.nextTick(done);
+      return true;
+    };
+  });
+  restoreStreams = () => streams.forEach((stream, index) => (stream.write = originals[index]));
+}
+
+function stopCapture(capture: CapturingLogger): void {
+  capturing.delete(capture);
+  if (capturing.size > 0 || !restoreStreams) return;
+  restoreStreams();
+  restoreStreams = undefined;
 }
 
 export interface BootedApp {
@@ -127,13 +158,23 @@ export async function bootApp(
   }
 
   const logger = new CapturingLogger();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .setLogger(logger)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
-  configureApp(app);
-  await app.init();
-  if (options.listenPort !== undefined) await app.listen(options.listenPort, '127.0.0.1');
+  startCapture(logger);
+  // nestjs-pino keeps the logger for lines outside a request in a module variable, made by the
+  // first app of the file; each app gets its own, with its own level and format, as in production.
+  __resetOutOfContextForTests();
+  let app: NestExpressApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>();
+    // As main.ts: every Nest Logger line goes through pino, which writes to process.stdout.
+    useAppLogger(app);
+    configureApp(app);
+    await app.init();
+    if (options.listenPort !== undefined) await app.listen(options.listenPort, '127.0.0.1');
+  } catch (error) {
+    stopCapture(logger);
+    throw error;
+  }
   const server = app.getHttpServer();
 
   let closed = false;
@@ -146,7 +187,11 @@ export async function bootApp(
     close: async () => {
       if (closed) return;
       closed = true;
-      await app.close();
+      try {
+        await app.close();
+      } finally {
+        stopCapture(logger);
+      }
     },
   };
 }

@@ -1,0 +1,10 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+
+export { LoggingModule } from './logging.module';
+export { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+
+/** Every Nest `Logger` line (framework and ours) goes through pino from here on; buffered lines are flushed. */
+export function useAppLogger(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+}

@@ -1,0 +1,24 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/**
+ * What an incoming X-Request-Id may look like to be kept: short, one token, no spaces or line
+ * breaks, so a caller cannot forge log lines or bloat them through it.
+ */
+const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** pino-http's genReqId: the caller's id when it is sane (a proxy's, to correlate), else a new UUID. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers['x-request-id'];
+  const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** The id pino-http gave this request, if it went through the logging middleware. */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = (req as IncomingMessage & { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
+}
