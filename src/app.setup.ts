@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
+import { requestIdMiddleware } from './logging/request-id';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
@@ -25,6 +26,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
   // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
   app.set('trust proxy', config.trustProxy);
+  app.use(requestIdMiddleware);
   app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
   // Water.css from its npm package, served by the service itself: no CDN.
   app.useStaticAssets(join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css'), {

@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigValidationError, loadConfiguration, type Configuration } from './config';
 import { useAppLogger } from './logging';
+import { handleShutdownSignals } from './shutdown';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -26,7 +27,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
   useAppLogger(app);
   configureApp(app);
-  app.enableShutdownHooks();
+  handleShutdownSignals(app, config.app.shutdownGraceMs);
   try {
     await app.listen(config.app.port, config.app.host ?? '::');
   } catch (error) {

@@ -11,6 +11,9 @@ const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** pino-http's genReqId: the caller's id when it is sane (a proxy's, to correlate), else a new UUID. */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  // Static files get their id from an earlier middleware (configureApp); keep it.
+  const assigned = requestIdOf(req);
+  if (assigned !== undefined) return assigned;
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
@@ -21,4 +24,10 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
 export function requestIdOf(req: IncomingMessage): string | undefined {
   const id = (req as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** Gives a request its id before anything else answers it (static files are served before Nest's middleware). */
+export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  (req as IncomingMessage & { id?: string }).id = assignRequestId(req, res);
+  next();
 }

@@ -37,7 +37,6 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
       stateFile: this.app.devStateDir ? join(this.app.devStateDir, 'sandbox-state.json') : undefined,
       log: (line) => this.logger.log(line),
     });
-    this.logger.log(`Webex emulator listening on ${this.emulator.origin}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
