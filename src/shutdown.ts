@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Server } from 'node:http';
 import { ShutdownState } from './health/shutdown.state';
 
 /**
@@ -32,7 +31,7 @@ export function handleShutdownSignals(app: NestExpressApplication, graceMs: numb
 
 async function shutdown(app: NestExpressApplication, graceMs: number, logger: Logger): Promise<void> {
   app.get(ShutdownState).shuttingDown = true;
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections that finish their request become idle: close them as they do.
   const sweeper = setInterval(() => server.closeIdleConnections(), 50);
