@@ -23,6 +23,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
   app.disable('x-powered-by');
+  // Every page is personal and sent with no-store: an ETag (a hash of each body) would buy nothing.
+  app.set('etag', false);
   // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
   // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
   app.set('trust proxy', config.trustProxy);

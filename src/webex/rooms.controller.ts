@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject, Render } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { LRUCache } from 'lru-cache';
 // The decorator file, not the auth barrel: AuthModule imports WebexModule.
 import { AccessToken } from '../auth/access-token.decorator';
 import { webexConfig } from '../config';
@@ -14,13 +15,24 @@ export interface RoomView {
   lastActivity?: { iso: string; label: string };
 }
 
+/** Formatting dates is the costliest part of a room row; the same timestamps come back on every visit. */
+const formattedDates = new LRUCache<string, { iso: string; label: string }>({ max: 20_000 });
+
+function formatDate(value: string): { iso: string; label: string } | undefined {
+  const known = formattedDates.get(value);
+  if (known) return known;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const formatted = { iso: date.toISOString(), label: `${dateFormat.format(date)} UTC` };
+  formattedDates.set(value, formatted);
+  return formatted;
+}
+
 export function toRoomView(room: WebexRoom): RoomView {
-  const date = room.lastActivity ? new Date(room.lastActivity) : undefined;
-  const valid = date !== undefined && !Number.isNaN(date.getTime());
   return {
     title: room.title,
     type: room.type === 'direct' ? 'Direct' : 'Group',
-    lastActivity: valid ? { iso: date.toISOString(), label: `${dateFormat.format(date)} UTC` } : undefined,
+    lastActivity: room.lastActivity ? formatDate(room.lastActivity) : undefined,
   };
 }
 

@@ -5,7 +5,6 @@ import type { AxiosRequestConfig, AxiosResponse, RawAxiosResponseHeaders, AxiosR
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { firstValueFrom } from 'rxjs';
 import { oauthConfig, webexConfig } from '../config';
 import { CONNECT_TIMEOUT_CODE, connectTimeoutTransport } from './connect-timeout';
 import { nextLink } from './link-header';
@@ -308,19 +307,20 @@ export class WebexApiService implements OnModuleDestroy {
     remainingMs: number,
   ): Promise<{ response: AxiosResponse<string> } | { failure: NetworkFailure }> {
     try {
-      const response = await firstValueFrom(
-        this.http.request<string>({
-          ...request,
-          responseType: 'text',
-          validateStatus: () => true,
-          maxContentLength: MAX_RESPONSE_BYTES,
-          // The deadline bounds the attempt (and so the call); the transport bounds connecting.
-          // axios' own timeout is off: it would be a third clock, running to the response headers.
-          signal: AbortSignal.timeout(remainingMs),
-          timeout: 0,
-          transport: this.transport,
-        }),
-      );
+      // The HttpService's own axios instance (base URL, keep-alive agents from WebexModule), called
+      // directly: its Observable wrapper cancels every finished request, building an error with a
+      // stack trace each time, which showed in the /listrooms profile (bench/RESULTS.md).
+      const response = await this.http.axiosRef.request<string>({
+        ...request,
+        responseType: 'text',
+        validateStatus: () => true,
+        maxContentLength: MAX_RESPONSE_BYTES,
+        // The deadline bounds the attempt (and so the call); the transport bounds connecting.
+        // axios' own timeout is off: it would be a third clock, running to the response headers.
+        signal: AbortSignal.timeout(remainingMs),
+        timeout: 0,
+        transport: this.transport,
+      });
       return { response };
     } catch (error) {
       return { failure: describeNetworkError(error) };
