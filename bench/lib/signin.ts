@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { cookieHeader, cookiesOf, request } from './http';
+
+export interface FlowStats {
+  flows: number;
+  errors: number;
+  seconds: number;
+  flowsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  firstError?: string;
+}
+
+/**
+ * A browser signing in, hop by hop, with auto-consent at the emulator:
+ * GET /login → 302 authorize → 302 callback → 303 / → GET / showing the name.
+ * Each hop's status and target are checked, so a flow only counts when it really signed in.
+ */
+export class SignInClient {
+  private readonly serviceAgent: http.Agent;
+  private readonly webexAgent: http.Agent;
+
+  constructor(
+    private readonly serviceOrigin: string,
+    private readonly authorizeEndpoint: string,
+    private readonly displayName: string,
+    sockets = 64,
+  ) {
+    this.serviceAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+    this.webexAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  }
+
+  /** Signs in once; returns the session cookie header. */
+  async signIn(): Promise<string> {
+    const login = await request(`${this.serviceOrigin}/login`, { agent: this.serviceAgent });
+    const authorize = expectRedirect(login, 302, this.authorizeEndpoint, 'GET /login');
+    const jar = cookiesOf(login.headers);
+    if (jar.size === 0) throw new Error('GET /login set no cookie');
+
+    const consent = await request(authorize, { agent: this.webexAgent });
+    const callback = expectRedirect(consent, 302, `${this.serviceOrigin}/`, 'GET authorize (auto-consent)');
+
+    const back = await request(callback, { agent: this.serviceAgent, headers: { cookie: cookieHeader(jar) } });
+    expectRedirect(back, 303, '/', 'GET callback');
+    for (const [name, value] of cookiesOf(back.headers)) jar.set(name, value);
+    const cookie = cookieHeader(jar);
+
+    const home = await request(`${this.serviceOrigin}/`, { agent: this.serviceAgent, headers: { cookie } });
+    if (home.status !== 200 || !home.body.includes(this.displayName)) {
+      throw new Error(`GET / after sign-in → ${home.status}, without "${this.displayName}"`);
+    }
+    return cookie;
+  }
+
+  /** `concurrency` browsers signing in over and over, until `durationMs` passes or `count` flows are done. */
+  async run(concurrency: number, until: { durationMs?: number; count?: number }): Promise<FlowStats> {
+    const times: number[] = [];
+    let errors = 0;
+    let started = 0;
+    let firstError: string | undefined;
+    const begin = performance.now();
+    const deadline = until.durationMs === undefined ? Infinity : begin + until.durationMs;
+    const more = (): boolean =>
+      performance.now() < deadline && (until.count === undefined || started < until.count) && errors <= 20;
+    const worker = async (): Promise<void> => {
+      while (more()) {
+        started++;
+        const t0 = performance.now();
+        try {
+          await this.signIn();
+          times.push(performance.now() - t0);
+        } catch (error) {
+          errors++;
+          firstError ??= (error as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = (performance.now() - begin) / 1000;
+    times.sort((a, b) => a - b);
+    const at = (q: number): number =>
+      times.length ? Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10 : 0;
+    return {
+      flows: times.length,
+      errors,
+      seconds: Math.round(seconds * 100) / 100,
+      flowsPerSecond: Math.round(times.length / seconds),
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      firstError,
+    };
+  }
+
+  close(): void {
+    this.serviceAgent.destroy();
+    this.webexAgent.destroy();
+  }
+}
+
+function expectRedirect(
+  res: { status: number; headers: http.IncomingHttpHeaders },
+  status: number,
+  prefix: string,
+  step: string,
+): string {
+  const location = res.headers.location ?? '';
+  if (res.status !== status || !location.startsWith(prefix)) {
+    throw new Error(`${step} → ${res.status} ${location.slice(0, 120)} (expected ${status} to ${prefix}…)`);
+  }
+  return location;
+}
