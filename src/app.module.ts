@@ -5,12 +5,22 @@ import { HttpErrorFilter } from './common/http-error.filter';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
+import { RoomsModule } from './rooms/rooms.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
 import { WebexModule } from './webex';
 
 @Module({
-  imports: [configModule(), LoggingModule, SessionModule, WebexModule, AuthModule, SandboxModeModule, HealthModule],
+  imports: [
+    configModule(),
+    LoggingModule,
+    SessionModule,
+    WebexModule,
+    AuthModule,
+    RoomsModule,
+    SandboxModeModule,
+    HealthModule,
+  ],
   providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
 })
 export class AppModule {}

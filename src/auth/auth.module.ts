@@ -1,7 +1,7 @@
 import { Inject, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import type { ConfigType } from '@nestjs/config';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { oauthConfig } from '../config';
 import { WebexModule } from '../webex';
@@ -35,9 +35,8 @@ import { WebexRetryInterceptor } from './webex-retry.interceptor';
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
     WebexRetryInterceptor,
-    { provide: APP_INTERCEPTOR, useExisting: WebexRetryInterceptor },
   ],
-  exports: [OAuthService, SessionTokensService],
+  exports: [OAuthService, SessionTokensService, WebexRetryInterceptor],
 })
 export class AuthModule implements NestModule {
   constructor(@Inject(oauthConfig.KEY) config: ConfigType<typeof oauthConfig>) {

@@ -24,7 +24,7 @@ export class MemoryLoginStateStore extends LoginStateStore {
 
   constructor(options: { max?: number; persistFile?: string } = {}) {
     super();
-    this.cache = new LRUCache<string, PendingSignIn>({ max: options.max ?? 100_000, ttl: 600_000, perf: wallClock });
+    this.cache = new LRUCache<string, PendingSignIn>({ max: options.max ?? 20_000, ttl: 600_000, perf: wallClock });
     if (options.persistFile) {
       this.persistence = new FilePersistence(this.cache, options.persistFile);
       this.persistence.load();

@@ -4,7 +4,6 @@ import type { ConfigType } from '@nestjs/config';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { webexConfig } from '../config';
-import { RoomsController } from './rooms.controller';
 import { WebexApiService } from './webex-api.service';
 
 @Module({
@@ -20,7 +19,6 @@ import { WebexApiService } from './webex-api.service';
       }),
     }),
   ],
-  controllers: [RoomsController],
   providers: [WebexApiService],
   exports: [WebexApiService],
 })

@@ -1,11 +1,9 @@
-import { Controller, Get, Header, Inject, Render } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Render, UseInterceptors } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
-// The decorator file, not the auth barrel: AuthModule imports WebexModule.
-import { AccessToken } from '../auth/access-token.decorator';
+import { AccessToken, WebexRetryInterceptor } from '../auth';
 import { webexConfig } from '../config';
-import { WebexApiService } from './webex-api.service';
-import type { WebexRoom } from './webex.types';
+import { WebexApiService, type WebexRoom } from '../webex';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
@@ -36,7 +34,12 @@ export function toRoomView(room: WebexRoom): RoomView {
   };
 }
 
-/** Protected by the global AuthGuard: no @Public() here. */
+/**
+ * Protected by the global AuthGuard (no @Public() here). WebexRetryInterceptor turns a 401 from
+ * Webex into one refresh and one replay; it sits on the controllers that call Webex only, as an
+ * interceptor on every route cost every page (bench/RESULTS.md).
+ */
+@UseInterceptors(WebexRetryInterceptor)
 @Controller()
 export class RoomsController {
   constructor(
