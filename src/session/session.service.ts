@@ -25,6 +25,16 @@ export class SessionService {
   }
 
   destroy(req: Request, res: Response): Promise<void> {
+    // No session cookie came with the request, so there is no session to end (see SessionModule).
+    if (!req.session) {
+      res.clearCookie(this.config.cookieName, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.config.secureCookie,
+      });
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       req.session.destroy((error: unknown) => {
         res.clearCookie(this.config.cookieName, {

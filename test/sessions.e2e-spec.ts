@@ -1,0 +1,41 @@
+import type { WebexEmulator } from '../src/sandbox';
+import { bootApp, type BootedApp } from './support/app';
+import { startTestEmulator } from './support/emulator';
+
+/** Only a sign-in starts a session; every other request without the cookie has none (and costs none). */
+describe('when a session is started', () => {
+  let emulator: WebexEmulator;
+  let booted: BootedApp;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    booted = await bootApp(emulator);
+  });
+  afterAll(async () => {
+    await booted?.close();
+    await emulator?.close();
+  });
+
+  it.each([
+    ['GET', '/'],
+    ['GET', '/index.html'],
+    ['GET', '/logout'],
+    ['POST', '/logout'],
+    ['GET', '/listrooms'],
+    ['GET', '/oauth?code=c&state=s'],
+    ['GET', '/no-such-page'],
+  ])('starts no session on %s %s without one, and answers below 500', async (method, path) => {
+    const response = await booted.request()[method === 'GET' ? 'get' : 'post'](path);
+    expect(response.status).toBeLessThan(500);
+    // Logout may clear the cookie (an empty value); nothing may hand out a session id.
+    const cookies = [response.headers['set-cookie'] ?? []].flat();
+    expect(cookies.filter((cookie) => /^wxo\.sid=[^;]/.test(cookie))).toEqual([]);
+  });
+
+  it.each(['/login', '/LOGIN', '/login/'])('starts a session on GET and HEAD %s', async (path) => {
+    for (const response of [await booted.request().get(path), await booted.request().head(path)]) {
+      expect(response.status).toBe(302);
+      expect(String(response.headers['set-cookie'])).toMatch(/^wxo\.sid=/);
+    }
+  });
+});
