@@ -27,33 +27,25 @@ export class SessionService {
   destroy(req: Request, res: Response): Promise<void> {
     // No session cookie came with the request, so there is no session to end (see SessionModule).
     if (!req.session) {
-      res.clearCookie(this.config.cookieName, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: this.config.secureCookie,
-      });
+      this.clearCookie(res);
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
       req.session.destroy((error: unknown) => {
-        res.clearCookie(this.config.cookieName, {
-          path: '/',
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: this.config.secureCookie,
-        });
+        this.clearCookie(res);
         if (error) return reject(error instanceof Error ? error : new Error('session destroy failed'));
         resolve();
       });
     });
   }
 
-  save(req: Request): Promise<void> {
-    return new Promise((resolve, reject) => {
-      req.session.save((error: unknown) =>
-        error ? reject(error instanceof Error ? error : new Error('session save failed')) : resolve(),
-      );
+  /** The same attributes the cookie was set with, or browsers keep it. */
+  private clearCookie(res: Response): void {
+    res.clearCookie(this.config.cookieName, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.secureCookie,
     });
   }
 
