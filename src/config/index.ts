@@ -1,15 +1,23 @@
 import { ConfigModule, registerAs } from '@nestjs/config';
-import { loadConfiguration } from './configuration';
+import { loadConfiguration, type Configuration } from './configuration';
 
 /*
- * Each namespace is computed when an app is created (not when this file is imported),
- * so e2e suites can describe an environment and then build an app from it.
+ * The namespaces are computed when an app is created (not when this file is imported), so e2e
+ * suites can describe an environment and then build an app from it. They share one validation
+ * per environment, instead of validating (and reading the dev secret file) once each.
  */
-export const appConfig = registerAs('app', () => loadConfiguration().app);
-export const oauthConfig = registerAs('oauth', () => loadConfiguration().oauth);
-export const webexConfig = registerAs('webex', () => loadConfiguration().webex);
-export const sessionConfig = registerAs('session', () => loadConfiguration().session);
-export const sandboxConfig = registerAs('sandbox', () => loadConfiguration().sandbox);
+let last: { env: string; config: Configuration } | undefined;
+function current(): Configuration {
+  const env = JSON.stringify(process.env);
+  if (last?.env !== env) last = { env, config: loadConfiguration() };
+  return last.config;
+}
+
+export const appConfig = registerAs('app', () => current().app);
+export const oauthConfig = registerAs('oauth', () => current().oauth);
+export const webexConfig = registerAs('webex', () => current().webex);
+export const sessionConfig = registerAs('session', () => current().session);
+export const sandboxConfig = registerAs('sandbox', () => current().sandbox);
 
 /** Reads `.env` when present (the real environment wins) and validates everything. */
 export function configModule() {
