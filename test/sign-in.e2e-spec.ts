@@ -376,6 +376,14 @@ describe('Signing in with Webex', () => {
   });
 
   describe('codes Webex refuses', () => {
+    /** The 400 page for a code Webex would not take, with neither the code nor the secret in it. */
+    function expectCodeRejectedPage(response: { status: number; text: string }, code: string): void {
+      expect(response.status).toBe(400);
+      expect(h1Of(response.text)).toBe(ERROR);
+      expect(textOf(response.text)).toMatch(/did not accept the sign-in code/i);
+      expect(leaksIn(response.text, [E2E_CLIENT.clientSecret, code])).toEqual([]);
+    }
+
     it('refuses a code issued for another sign-in of the same browser (PKCE binds code to sign-in)', async () => {
       const agent = booted.agent();
       const first = await startLogin(agent);
@@ -388,10 +396,7 @@ describe('Signing in with Webex', () => {
       const response = await agent.get(callbackPath({ code, state: second.state }));
 
       expect(codeGrants()).toBe(grantsBefore + 1);
-      expect(response.status).toBe(400);
-      expect(h1Of(response.text)).toBe(ERROR);
-      expect(textOf(response.text)).toMatch(/did not accept the sign-in code/i);
-      expect(leaksIn(response.text, [E2E_CLIENT.clientSecret, code])).toEqual([]);
+      expectCodeRejectedPage(response, code);
       expect(await homeH1(agent)).toBe(HOME_SIGNED_OUT);
     });
 
@@ -407,10 +412,7 @@ describe('Signing in with Webex', () => {
       const response = await agent.get(callbackPath({ code, state: second.state }));
 
       expect(codeGrants()).toBe(grantsBefore + 1);
-      expect(response.status).toBe(400);
-      expect(h1Of(response.text)).toBe(ERROR);
-      expect(textOf(response.text)).toMatch(/did not accept the sign-in code/i);
-      expect(leaksIn(response.text, [E2E_CLIENT.clientSecret, code])).toEqual([]);
+      expectCodeRejectedPage(response, code);
     });
 
     it('shows a sign-in-code error when the code expired before the browser came back', async () => {
@@ -425,10 +427,7 @@ describe('Signing in with Webex', () => {
       const response = await followCallback(agent, callbackUrl);
       jest.restoreAllMocks();
 
-      expect(response.status).toBe(400);
-      expect(h1Of(response.text)).toBe(ERROR);
-      expect(textOf(response.text)).toMatch(/did not accept the sign-in code/i);
-      expect(leaksIn(response.text, [E2E_CLIENT.clientSecret, code])).toEqual([]);
+      expectCodeRejectedPage(response, code);
       expect(await homeH1(agent)).toBe(HOME_SIGNED_OUT);
     });
   });
