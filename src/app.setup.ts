@@ -5,11 +5,15 @@ import hbs from 'hbs';
 import helmet from 'helmet';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { appConfig, oauthConfig, sandboxConfig } from './config';
+import { signedOutHomeMiddleware } from './auth/signed-out-home';
+import { appConfig, oauthConfig, sandboxConfig, sessionConfig } from './config';
 import { requestIdMiddleware } from './logging/request-id';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
+
+/** Levels at which a line is written for every request, by the logger in the Nest pipeline. */
+const REQUEST_LINE_LEVELS: ReadonlySet<string> = new Set(['log', 'debug', 'verbose']);
 
 const STATIC_OPTIONS = { index: false, maxAge: '1h', fallthrough: true, redirect: false } as const;
 
@@ -21,6 +25,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const sandbox = app.get<ConfigType<typeof sandboxConfig>>(sandboxConfig.KEY);
   const oauth = app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
 
   app.disable('x-powered-by');
   // Every page is personal and sent with no-store: an ETag (a hash of each body) would buy nothing.
@@ -30,6 +35,14 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
   app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
+  if (config.nodeEnv !== 'development' && !REQUEST_LINE_LEVELS.has(config.logLevel)) {
+    app.use(
+      signedOutHomeMiddleware(app, {
+        cookieName: session.cookieName,
+        canonicalHostname: new URL(oauth.publicOrigin).hostname,
+      }),
+    );
+  }
   // Water.css from its npm package, served by the service itself: no CDN.
   app.useStaticAssets(join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css'), {
     ...STATIC_OPTIONS,

@@ -265,4 +265,80 @@ describe('Pages', () => {
       expect(response.headers['x-powered-by']).toBeUndefined();
     });
   });
+  // LOG_LEVEL=warn (as the benchmarks and many deployments run): the signed-out home page is
+  // answered from a rendering kept since the first visit, before the Nest pipeline.
+  describe('the signed-out home page when request lines are not logged', () => {
+    let quiet: BootedApp;
+
+    beforeAll(async () => {
+      quiet = await bootApp(emulator, { LOG_LEVEL: 'warn' });
+    });
+
+    afterAll(() => quiet?.close());
+
+    /** Headers that differ between any two answers. */
+    const comparable = (headers: Record<string, unknown>) => {
+      const { date: _date, 'x-request-id': _id, ...rest } = headers;
+      return rest;
+    };
+
+    it('sends the same bytes and headers as the page the controller renders', async () => {
+      await quiet.request().get('/');
+      const kept = await quiet.request().get('/');
+      // A cookie that names no session sends the request through the whole pipeline to AuthController.home.
+      const rendered = await quiet.request().get('/').set('Cookie', 'wxo.sid=s%3Anot-a-session.x');
+
+      expect(kept.status).toBe(200);
+      expect(rendered.status).toBe(200);
+      expect(h1Of(kept.text)).toBe(HOME_SIGNED_OUT);
+      expect(kept.text).toBe(rendered.text);
+      expect(comparable(kept.headers)).toEqual(comparable(rendered.headers));
+      expect(kept.headers['cache-control']).toBe('no-store');
+      expect(kept.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    });
+
+    it('gives every answer its own request id, or keeps a sane one the caller sent', async () => {
+      const [first, second] = await Promise.all([quiet.request().get('/'), quiet.request().get('/index.html')]);
+      const traced = await quiet.request().get('/').set('X-Request-Id', 'lb-trace-42');
+
+      expect(first.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(second.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(first.headers['x-request-id']).not.toBe(second.headers['x-request-id']);
+      expect(traced.headers['x-request-id']).toBe('lb-trace-42');
+    });
+
+    it('answers HEAD with the headers and no body, and ignores a query string', async () => {
+      const head = await quiet.request().head('/');
+      const withQuery = await quiet.request().get('/index.html?utm_source=mail');
+
+      expect(head.status).toBe(200);
+      expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+      expect(head.text).toBeUndefined();
+      expect(h1Of(withQuery.text)).toBe(HOME_SIGNED_OUT);
+    });
+
+    it('still sends a visitor on another host name to the canonical one', async () => {
+      const response = await quiet.request().get('/').set('Host', 'localhost:1234');
+
+      expect(response.status).toBe(302);
+      expect(new URL(String(response.headers.location)).host).not.toBe('localhost:1234');
+    });
+
+    it('greets a signed-in person, and shows a signed-out person the notice their session left', async () => {
+      const agent = await signedIn(quiet.agent(), emulator, 'alice');
+
+      const home = await agent.get('/');
+      // Webex refuses the token even after a refresh: the session is signed out with a notice.
+      emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 401, times: 2 });
+      expect((await agent.get('/listrooms')).status).toBe(303);
+      const after = await agent.get('/');
+      const later = await agent.get('/');
+
+      expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
+      expect(textOf(home.text)).toContain('So happy to meet, Alice Sandbox!');
+      expect(h1Of(after.text)).toBe(HOME_SIGNED_OUT);
+      expect(textOf(after.text)).toMatch(/sign-in has expired/i);
+      expect(textOf(later.text)).not.toMatch(/sign-in has expired/i);
+    });
+  });
 });

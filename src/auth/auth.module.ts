@@ -12,7 +12,6 @@ import { OAuthCallbackController } from './oauth-callback.controller';
 import { OAuthService } from './oauth.service';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionTokensService } from './session-tokens.service';
-import { WebexRetryInterceptor } from './webex-retry.interceptor';
 
 @Module({
   imports: [
@@ -34,9 +33,8 @@ import { WebexRetryInterceptor } from './webex-retry.interceptor';
     { provide: APP_GUARD, useExisting: SameOriginGuard },
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
-    WebexRetryInterceptor,
   ],
-  exports: [OAuthService, SessionTokensService, WebexRetryInterceptor],
+  exports: [OAuthService, SessionTokensService],
 })
 export class AuthModule implements NestModule {
   constructor(@Inject(oauthConfig.KEY) config: ConfigType<typeof oauthConfig>) {

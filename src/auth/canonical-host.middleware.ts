@@ -28,7 +28,7 @@ export class CanonicalHostMiddleware implements NestMiddleware {
   }
 }
 
-function hostnameOf(host: string | undefined): string | undefined {
+export function hostnameOf(host: string | undefined): string | undefined {
   if (!host) return undefined;
   try {
     return new URL(`http://${host}`).hostname;

@@ -1,5 +1,4 @@
 export { AuthModule } from './auth.module';
-export { AccessToken } from './access-token.decorator';
 export { Public } from './public.decorator';
+export { SessionTokensService } from './session-tokens.service';
 export { NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from './auth.errors';
-export { WebexRetryInterceptor } from './webex-retry.interceptor';

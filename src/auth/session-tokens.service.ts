@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import { GrantGoneError, GrantStore, type Grant, type GrantTokens } from '../session';
-import { WebexRejectedError } from '../webex';
+import { WebexRejectedError, WebexUnauthorizedError } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { OAuthService } from './oauth.service';
 
@@ -44,6 +44,29 @@ export class SessionTokensService {
     req.webexGrant = grant;
     if (grant.accessTokenExpiresAt - Date.now() < REFRESH_MARGIN_MS) return this.refresh(req);
     return grant;
+  }
+
+  /**
+   * Runs a Webex call with the session's access token (put on the request by the AuthGuard). A 401
+   * means the token died early (revoked, or the clock lied): refresh once and call again; a second
+   * 401 signs the person out. Awaited by the handler rather than done in an interceptor, whose
+   * Observable machinery cost a fifth of a /listrooms request (bench/RESULTS.md).
+   */
+  async withAccessToken<T>(req: Request, call: (accessToken: string) => Promise<T>): Promise<T> {
+    const token = req.webexGrant?.accessToken;
+    if (!token) throw new NotSignedInError();
+    try {
+      return await call(token);
+    } catch (error) {
+      if (!(error instanceof WebexUnauthorizedError)) throw error;
+    }
+    const refreshed = await this.refresh(req);
+    try {
+      return await call(refreshed.accessToken);
+    } catch (error) {
+      if (error instanceof WebexUnauthorizedError) this.endSignIn(req);
+      throw error;
+    }
   }
 
   /** Refreshes the grant this request has seen (once, whoever else asks at the same time). */

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Inject, Render, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Render, Req } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
-import { AccessToken, WebexRetryInterceptor } from '../auth';
+import type { Request } from 'express';
+import { SessionTokensService } from '../auth';
 import { webexConfig } from '../config';
 import { WebexApiService, type WebexRoom } from '../webex';
 
@@ -35,23 +36,22 @@ export function toRoomView(room: WebexRoom): RoomView {
 }
 
 /**
- * Protected by the global AuthGuard (no @Public() here). WebexRetryInterceptor turns a 401 from
- * Webex into one refresh and one replay; it sits on the controllers that call Webex only, as an
- * interceptor on every route cost every page (bench/RESULTS.md).
+ * Protected by the global AuthGuard (no @Public() here), which loads the session's tokens and
+ * refreshes them when they are about to expire; `withAccessToken` handles a 401 from Webex.
  */
-@UseInterceptors(WebexRetryInterceptor)
 @Controller()
 export class RoomsController {
   constructor(
     private readonly webex: WebexApiService,
+    private readonly tokens: SessionTokensService,
     @Inject(webexConfig.KEY) private readonly config: ConfigType<typeof webexConfig>,
   ) {}
 
   @Get('listrooms')
   @Header('Cache-Control', 'no-store')
   @Render('list-rooms')
-  async listRooms(@AccessToken() token: string) {
-    const { rooms, truncated } = await this.webex.listRooms(token);
+  async listRooms(@Req() req: Request) {
+    const { rooms, truncated } = await this.tokens.withAccessToken(req, (token) => this.webex.listRooms(token));
     return {
       title: 'Spaces List',
       signedIn: true,
