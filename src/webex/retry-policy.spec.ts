@@ -67,7 +67,8 @@ describe(decideRetry.name, () => {
     ['a 400', status(400)],
     ['a 401', status(401)],
     ['a 423 without Retry-After', status(423)],
-    ['the deadline abort', network('ERR_CANCELED')],
+    ["the call's deadline (axios' timeout)", network('ECONNABORTED')],
+    ['a cancelled request', network('ERR_CANCELED')],
     ['an unknown network error', network(undefined)],
   ])('does not retry %s', (_case, outcome) => {
     expect(decideRetry(outcome, fresh, settings)).toEqual({ retry: false });

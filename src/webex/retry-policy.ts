@@ -15,11 +15,14 @@ export const BACKOFF_CAP_MS = 1000;
  */
 export const MIN_RATE_LIMIT_WAIT_MS = 1000;
 
-/** Errors of the connection itself, where trying again on a fresh connection may well work. */
+/**
+ * Errors of the connection itself, where trying again on a fresh connection may well work. Not
+ * ECONNABORTED: that is axios' timeout, which the service sets to the call's deadline, so there is
+ * no time left to retry in (a timer that fires a few ms early must not buy a second request).
+ */
 const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
-  'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',

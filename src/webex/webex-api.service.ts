@@ -6,7 +6,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { oauthConfig, webexConfig } from '../config';
-import { CONNECT_TIMEOUT_CODE, connectTimeoutTransport } from './connect-timeout';
+import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 import { nextLink } from './link-header';
 import { type AttemptOutcome, decideRetry, isRateLimit } from './retry-policy';
 import {
@@ -79,7 +79,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export class WebexApiService implements OnModuleDestroy {
   private readonly logger = new Logger(WebexApiService.name);
   private readonly apiOrigin: string;
-  private readonly transport: ReturnType<typeof connectTimeoutTransport>;
 
   constructor(
     private readonly http: HttpService,
@@ -87,7 +86,6 @@ export class WebexApiService implements OnModuleDestroy {
     @Inject(oauthConfig.KEY) private readonly oauth: ConfigType<typeof oauthConfig>,
   ) {
     this.apiOrigin = new URL(config.apiBaseUrl).origin;
-    this.transport = connectTimeoutTransport(config.connectTimeoutMs);
   }
 
   /** Authorization-code grant, with the PKCE verifier of this sign-in. Never retried: a code is single use. */
@@ -307,19 +305,17 @@ export class WebexApiService implements OnModuleDestroy {
     remainingMs: number,
   ): Promise<{ response: AxiosResponse<string> } | { failure: NetworkFailure }> {
     try {
-      // The HttpService's own axios instance (base URL, keep-alive agents from WebexModule), called
-      // directly: its Observable wrapper cancels every finished request, building an error with a
-      // stack trace each time, which showed in the /listrooms profile (bench/RESULTS.md).
+      // The HttpService's own axios instance (base URL, keep-alive agents, the adapter from
+      // WebexModule), called directly: its Observable wrapper cancels every finished request,
+      // building an error with a stack trace each time, which showed in the /listrooms profile.
       const response = await this.http.axiosRef.request<string>({
         ...request,
         responseType: 'text',
         validateStatus: () => true,
         maxContentLength: MAX_RESPONSE_BYTES,
-        // The deadline bounds the attempt (and so the call); the transport bounds connecting.
-        // axios' own timeout is off: it would be a third clock, running to the response headers.
-        signal: AbortSignal.timeout(remainingMs),
-        timeout: 0,
-        transport: this.transport,
+        // With WebexModule's adapter this is a deadline on the whole exchange, to the body's last
+        // byte, so it bounds the attempt and so the call; the adapter also bounds connecting.
+        timeout: remainingMs,
       });
       return { response };
     } catch (error) {
@@ -355,7 +351,7 @@ export class WebexApiService implements OnModuleDestroy {
       return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId);
     if (status >= 400)
       return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId, oauthError);
-    // 1xx/3xx: redirects are not followed (maxRedirects 0), so this is not an answer we can use.
+    // 1xx/3xx: the adapter never follows redirects, so this is not an answer we can use.
     return new WebexBadResponseError(`Webex answered ${status}`, operation, status, trackingId);
   }
 }
@@ -387,9 +383,6 @@ function toRoom(item: unknown): WebexRoom | undefined {
 /** A short, secret-free reason: never the error object, whose config holds headers and body. */
 function describeNetworkError(error: unknown): NetworkFailure {
   if (isRecord(error)) {
-    // Our only abort signal is the call's deadline.
-    if (error.name === 'CanceledError' || error.code === 'ERR_CANCELED')
-      return { code: 'ERR_CANCELED', reason: 'timed out' };
     if (typeof error.code === 'string' && /^[A-Z_]{2,40}$/.test(error.code)) {
       const { code } = error;
       if (code === CONNECT_TIMEOUT_CODE) return { code, reason: 'connect timed out' };
