@@ -209,6 +209,11 @@ function jsonLines(capture: CapturingLogger): JsonLine[] {
   });
 }
 
+/** The JSON lines written under one request id. */
+function linesOf(booted: BootedApp, id: string): JsonLine[] {
+  return jsonLines(booted.logger).filter((line) => line.reqId === id);
+}
+
 /** Base64url runs as long as a token or code (43+); request ids are UUIDs, Webex tracking ids excepted. */
 function tokenShaped(text: string): string[] {
   return [...text.matchAll(/[A-Za-z0-9_-]{43,}/g)]
@@ -332,8 +337,6 @@ describe('What the service writes to its log', () => {
       await booted?.close();
     });
 
-    const linesOf = (id: string) => jsonLines(booted.logger).filter((line) => line.reqId === id);
-
     it.each([
       ['a page', '/', 200],
       ['a redirect', '/login', 302],
@@ -347,7 +350,9 @@ describe('What the service writes to its log', () => {
       const id = response.headers['x-request-id'];
       expect(id).toMatch(UUID);
       expect(
-        linesOf(id).some((line) => line.req?.url === path.replace(/\?.*/, '') && line.res?.statusCode === status),
+        linesOf(booted, id).some(
+          (line) => line.req?.url === path.replace(/\?.*/, '') && line.res?.statusCode === status,
+        ),
       ).toBe(true);
     });
 
@@ -364,7 +369,7 @@ describe('What the service writes to its log', () => {
       const response = await booted.agent().get('/login').set('X-Request-Id', incoming);
 
       expect(response.headers['x-request-id']).toBe(incoming);
-      const lines = linesOf(incoming);
+      const lines = linesOf(booted, incoming);
       expect(lines.some((line) => line.context === 'OAuth' && /sign-in started/.test(line.msg ?? ''))).toBe(true);
       expect(lines.some((line) => line.req?.url === '/login' && line.res?.statusCode === 302)).toBe(true);
     });
@@ -380,7 +385,7 @@ describe('What the service writes to its log', () => {
 
       const id = response.headers['x-request-id'];
       expect(id).toMatch(UUID);
-      expect(linesOf(id)).not.toHaveLength(0);
+      expect(linesOf(booted, id)).not.toHaveLength(0);
       if (incoming) expect(booted.logger.text).not.toContain(incoming);
     });
 
@@ -391,7 +396,7 @@ describe('What the service writes to its log', () => {
       expect(id).toMatch(UUID);
       expect(h1Of(response.text)).toBe(ERROR);
       expect(textOf(response.text)).toContain(`Request id (quote it to support): ${id}`);
-      expect(linesOf(id).some((line) => line.res?.statusCode === 400)).toBe(true);
+      expect(linesOf(booted, id).some((line) => line.res?.statusCode === 400)).toBe(true);
     });
 
     it('shows the request id beside the Webex tracking id when Webex failed', async () => {
@@ -409,6 +414,62 @@ describe('What the service writes to its log', () => {
             requestId: json.headers['x-request-id'],
             trackingId: expect.stringMatching(TRACKING_ID),
           }),
+        );
+      } finally {
+        emulator.controls.reset();
+      }
+    });
+  });
+
+  describe('at LOG_LEVEL=warn', () => {
+    let booted: BootedApp;
+
+    beforeAll(async () => {
+      booted = await bootApp(emulator, { LOG_FORMAT: 'json', LOG_LEVEL: 'warn' });
+    });
+
+    afterAll(async () => {
+      await booted?.close();
+    });
+
+    it.each(['/login', '/health/live', '/static/app.css', '/no-such-page'])(
+      'gives %s an X-Request-Id',
+      async (path) => {
+        const response = await booted.request().get(path);
+
+        expect(response.headers['x-request-id']).toMatch(UUID);
+      },
+    );
+
+    it('writes no line for a request that succeeds', async () => {
+      const response = await booted.request().get('/login');
+
+      expect(response.status).toBe(302);
+      expect(linesOf(booted, response.headers['x-request-id'])).toEqual([]);
+    });
+
+    it('still writes the line of a request that fails, at warn for a 4xx and error for a 5xx', async () => {
+      const missing = await booted.request().get('/no-such-page');
+      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 500, times: Infinity });
+      try {
+        const failed = await agent.get('/listrooms');
+
+        expect(missing.status).toBe(404);
+        expect(linesOf(booted, missing.headers['x-request-id'])).toEqual([
+          expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^GET \/no-such-page 404 \d+ms$/) }),
+        ]);
+        expect(failed.status).toBe(502);
+        const lines = linesOf(booted, failed.headers['x-request-id']);
+        expect(lines).toContainEqual(
+          expect.objectContaining({
+            level: 'warn',
+            context: 'WebexApiService',
+            msg: expect.stringMatching(TRACKING_ID),
+          }),
+        );
+        expect(lines).toContainEqual(
+          expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^GET \/listrooms 502 \d+ms$/) }),
         );
       } finally {
         emulator.controls.reset();

@@ -1,12 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import { appConfig } from '../config';
-import { loggerParams } from './logging.options';
+import { loggerParams, type LoggerParams } from './logging.options';
+import { requestLog } from './request-log';
 
 /**
  * Structured logs through pino: JSON lines in production, readable lines in development, one
- * line per request, a request id on every line logged during a request, credentials redacted.
+ * line per request, a request id on every line logged during a request, credentials scrubbed.
  * main.ts (and the e2e support) route Nest's Logger here with `useAppLogger`.
  */
 @Module({
@@ -17,4 +18,10 @@ import { loggerParams } from './logging.options';
     }),
   ],
 })
-export class LoggingModule {}
+export class LoggingModule implements NestModule {
+  constructor(@Inject(PARAMS_PROVIDER_TOKEN) private readonly params: LoggerParams) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestLog(this.params.pinoHttp.logger)).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+}

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp } from 'pino-http';
-import { httpLoggerOptions, logDestination, PINO_LEVELS } from './logging.options';
-import { redactPaths, scrubText, serializeError, withoutQuery } from './redaction';
-import { assignRequestId, requestIdOf } from './request-id';
+import { createLogger, logDestination, loggerOptions, PINO_LEVELS } from './logging.options';
+import { scrubText, serializeError, withoutQuery } from './redaction';
+import { assignRequestId, requestIdOf, runWithRequestId } from './request-id';
 
 type Line = Record<string, unknown> & { msg?: string; req?: Record<string, unknown>; res?: Record<string, unknown> };
 
 function jsonLogger(logLevel: keyof typeof PINO_LEVELS = 'log') {
   const written: string[] = [];
   const out = { write: (chunk: string) => written.push(chunk) };
-  const { logger } = pinoHttp(httpLoggerOptions({ logLevel, logFormat: 'json' }), logDestination('json', { out }));
+  const logger = createLogger({ logLevel, logFormat: 'json' }, { out });
   return { logger, lines: () => written.map((chunk) => JSON.parse(chunk) as Line) };
 }
 
@@ -46,13 +45,43 @@ describe('logging options', () => {
       'password',
       'secret',
       'token',
-    ])('censors a field named %s at any of the first four levels', (name) => {
+      'Authorization',
+      'set-cookie',
+      'csrfToken',
+    ])('censors a field named %s at every depth, in arrays too', (name) => {
       const { logger, lines } = jsonLogger();
-      logger.info({ [name]: 'v0', a: { [name]: 'v1', b: { [name]: 'v2', c: { [name]: 'v3' } } } }, 'x');
+      let nested: Record<string, unknown> = { [name]: 'v9' };
+      for (let depth = 8; depth >= 1; depth--) nested = { [name]: `v${depth}`, a: nested };
+      logger.info({ [name]: 'v0', nested, list: [{ [name]: 'in-array' }] }, 'x');
 
       const text = JSON.stringify(lines()[0]);
-      expect(text).not.toMatch(/"v[0-3]"/);
-      expect(text).toContain('[Redacted]');
+      expect(text).not.toMatch(/"v\d"|in-array/);
+      expect(text.match(/\[Redacted\]/g)).toHaveLength(11);
+    });
+
+    it('scrubs what is interpolated into a message', () => {
+      const { logger, lines } = jsonLogger();
+      logger.info('token answer %j, sent to %s', { access_token: 'T0KEN', expires_in: 3600 }, '/cb?code=C0DE');
+
+      expect(lines()[0].msg).toBe(
+        'token answer {"access_token":"[Redacted]","expires_in":3600}, sent to /cb?code=[Redacted]',
+      );
+    });
+
+    it('reduces an error kept in a field, wherever it sits, as it does one logged as err', () => {
+      const { logger, lines } = jsonLogger();
+      const error = Object.assign(new Error('exchange failed for code=C0DE'), {
+        config: { data: 'client_secret=S3CRET' },
+      });
+      logger.warn({ context: 'OAuth', detail: { cause: error } }, 'x');
+      logger.error(error);
+
+      const text = JSON.stringify(lines());
+      expect(text).not.toMatch(/C0DE|S3CRET/);
+      expect(lines()[0].detail).toEqual({
+        cause: expect.objectContaining({ type: 'Error', message: 'exchange failed for code=[Redacted]' }),
+      });
+      expect(lines()[1].err).toEqual(expect.objectContaining({ type: 'Error' }));
     });
 
     it('censors the credential headers of a request and a response', () => {
@@ -65,9 +94,6 @@ describe('logging options', () => {
           .map((line) => JSON.stringify(line))
           .join('\n'),
       ).not.toContain('abc');
-      expect(redactPaths()).toEqual(
-        expect.arrayContaining(['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]']),
-      );
     });
 
     it('logs a request by its path, without the query, the cookie or the body', () => {
@@ -156,15 +182,43 @@ describe('logging options', () => {
       expect(res.getHeader('x-request-id')).toBe(id);
     });
 
-    it('reads the id pino-http gave the request', () => {
+    it('reads the id the request was given', () => {
       expect(requestIdOf(Object.assign(fakeRequest('/'), { id: 'r-1' }))).toBe('r-1');
       expect(requestIdOf(fakeRequest('/'))).toBeUndefined();
     });
   });
 
+  describe('lines written during a request', () => {
+    it('carry the request id, and lines outside any request do not', () => {
+      const { logger, lines } = jsonLogger();
+      runWithRequestId('r-1', () => logger.info({ context: 'OAuth' }, 'inside'));
+      logger.info('outside');
+
+      expect(lines()).toEqual([
+        expect.objectContaining({ reqId: 'r-1', context: 'OAuth', msg: 'inside' }),
+        expect.not.objectContaining({ reqId: expect.anything() }),
+      ]);
+    });
+
+    it('keep the id across awaits', async () => {
+      const { logger, lines } = jsonLogger();
+      await new Promise<void>((resolve) =>
+        runWithRequestId('r-2', () => {
+          void (async () => {
+            await new Promise((wait) => setTimeout(wait, 1));
+            logger.warn('later');
+            resolve();
+          })();
+        }),
+      );
+
+      expect(lines()).toEqual([expect.objectContaining({ reqId: 'r-2', msg: 'later' })]);
+    });
+  });
+
   describe('levels and formats', () => {
     it.each(Object.entries(PINO_LEVELS))('maps LOG_LEVEL=%s to pino’s %s', (nest, pino) => {
-      expect(httpLoggerOptions({ logLevel: nest as keyof typeof PINO_LEVELS, logFormat: 'json' }).level).toBe(pino);
+      expect(loggerOptions({ logLevel: nest as keyof typeof PINO_LEVELS, logFormat: 'json' }).level).toBe(pino);
     });
 
     it('hides debug lines at the default level and shows them at LOG_LEVEL=debug', () => {

@@ -1,12 +1,19 @@
-import { RequestMethod } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { stdTimeFunctions, type DestinationStream, type Level, type LogFn } from 'pino';
-import type { Options } from 'pino-http';
+import {
+  pino,
+  stdTimeFunctions,
+  type DestinationStream,
+  type Level,
+  type Logger,
+  type LoggerOptions,
+  type LogFn,
+} from 'pino';
 import { isColorSupported, prettyFactory } from 'pino-pretty';
 import type { Configuration } from '../config';
-import { CENSOR, redactPaths, scrubText, serializeError, withoutQuery } from './redaction';
-import { assignRequestId } from './request-id';
+import { scrubFields, scrubText, scrubValue, serializeError, withoutQuery } from './redaction';
+import { currentRequestId } from './request-id';
+import { pathOf, type LoggedRequest } from './request-log';
 
 type AppSettings = Pick<Configuration['app'], 'logLevel' | 'logFormat'>;
 
@@ -31,23 +38,14 @@ export const PINO_LEVELS: Record<Configuration['app']['logLevel'], Level> = {
   verbose: 'trace',
 };
 
-/** Answered often and of no interest while they work: logged only when they fail. */
-const QUIET_PATHS = /^\/(static\/|favicon\.ico$|health\/)/;
-
-type ExpressRequest = IncomingMessage & { originalUrl?: string; ip?: string; id?: unknown };
-
-/** pino-http passes its own serialization with the request as `raw`; a plain logger passes the request. */
+/** A request logged bare comes as pino-std-serializers' form, with the request itself as `raw`. */
 function rawOf<T>(value: unknown): T {
   return ((value as { raw?: T }).raw ?? value) as T;
 }
 
-function pathOf(req: ExpressRequest): string {
-  return withoutQuery(req.originalUrl ?? req.url ?? '');
-}
-
 /** The request as logged: no query (code and state live there), no cookie, no body, a few headers. */
 function serializeRequest(value: unknown): Record<string, unknown> {
-  const req = rawOf<ExpressRequest>(value);
+  const req = rawOf<LoggedRequest>(value);
   const referer = req.headers?.referer;
   return {
     id: req.id,
@@ -73,41 +71,53 @@ function serializeResponse(value: unknown): Record<string, unknown> {
   };
 }
 
-function requestLine(req: ExpressRequest, res: ServerResponse, responseTime: number): string {
-  return `${req.method} ${pathOf(req)} ${res.writableEnded ? res.statusCode : 'aborted'} ${responseTime}ms`;
+function scrubArgument(arg: unknown): unknown {
+  if (typeof arg === 'string') return scrubText(arg);
+  return typeof arg === 'object' && arg !== null ? scrubValue(arg) : arg;
 }
 
-export function httpLoggerOptions(app: AppSettings): Options<ExpressRequest, ServerResponse> {
+/** The message pino writes for `log(error)` or `log({ err })` without one: the error's own. */
+function impliedMessage(first: unknown): string | undefined {
+  if (typeof first !== 'object' || first === null || (first as { msg?: unknown }).msg !== undefined) return undefined;
+  const error: unknown = first instanceof Error ? first : (first as { err?: unknown }).err;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
+const serializers = { req: serializeRequest, res: serializeResponse, err: serializeError };
+const SERIALIZED: ReadonlySet<string> = new Set(Object.keys(serializers));
+
+/**
+ * Everything here runs only for a line that is written (pino skips a disabled level before
+ * calling any of it), so scrubbing can be thorough: no pino `redact`, whose paths were applied
+ * to every child logger's bindings, once or twice per request, whether or not a line followed.
+ */
+export function loggerOptions(app: AppSettings): LoggerOptions {
   const json = app.logFormat === 'json';
   return {
     level: PINO_LEVELS[app.logLevel],
-    genReqId: assignRequestId,
-    // In-request lines carry only `reqId`; the one line per request carries the whole req and res.
-    quietReqLogger: true,
-    redact: { paths: redactPaths(), censor: CENSOR },
-    serializers: { req: serializeRequest, res: serializeResponse, err: serializeError },
+    // The request a line was written under, without a child logger per request.
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId === undefined ? {} : { reqId };
+    },
+    serializers,
     hooks: {
+      // The message and its format arguments; the fields (first argument) are formatters.log's.
       logMethod(args: Parameters<LogFn>, method: LogFn) {
-        const scrubbed = args.map((arg: unknown) => (typeof arg === 'string' ? scrubText(arg) : arg));
+        const [first, ...rest] = args as unknown[];
+        const scrubbed = [typeof first === 'string' ? scrubText(first) : first, ...rest.map(scrubArgument)];
+        // Given no message, pino takes the error's, after this hook: it is scrubbed here instead.
+        const implied = rest[0] === undefined ? impliedMessage(first) : undefined;
+        if (implied !== undefined) scrubbed[1] = scrubText(implied);
         return method.apply(this, scrubbed as Parameters<LogFn>);
       },
     },
-    ...(json
-      ? { timestamp: stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } }
-      : {}),
-    customLogLevel: (req, res, err) => {
-      if (!err && res.statusCode < 400 && QUIET_PATHS.test(pathOf(req))) return 'silent';
-      if (err || res.statusCode >= 500) return 'error';
-      return res.statusCode >= 400 ? 'warn' : 'info';
+    formatters: {
+      log: (fields) => scrubFields(fields, SERIALIZED),
+      ...(json ? { level: (label: string) => ({ level: label }) } : {}),
     },
-    customSuccessMessage: requestLine,
-    // pino-http passes the response time as a fourth argument its types leave out.
-    customErrorMessage: (req, res, _error, responseTime?: number) => requestLine(req, res, responseTime ?? 0),
-    customErrorObject: (req, res, error, logged: Record<string, unknown>) => {
-      // pino-http invents an Error for every 5xx; the filter has already logged the real one.
-      const invented = error.message === `failed with status code ${res.statusCode}`;
-      return invented ? { res: logged.res, responseTime: logged.responseTime } : logged;
-    },
+    ...(json ? { timestamp: stdTimeFunctions.isoTime } : {}),
   };
 }
 
@@ -131,10 +141,20 @@ export function logDestination(
   return { write: (line: string) => void out.write(prettify(line)) };
 }
 
-/** nestjs-pino's parameters from the app configuration. */
-export function loggerParams(app: AppSettings, options: LogDestinationOptions = {}): Params {
-  return {
-    pinoHttp: [httpLoggerOptions(app), logDestination(app.logFormat, options)],
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-  };
+export function createLogger(app: AppSettings, options: LogDestinationOptions = {}): Logger {
+  return pino(loggerOptions(app), logDestination(app.logFormat, options));
 }
+
+/**
+ * nestjs-pino's parameters: its Logger (behind Nest's) writes through our logger, and its own
+ * request middleware is off (no routes): LoggingModule applies `requestLog` instead.
+ */
+export function loggerParams(app: AppSettings, options: LogDestinationOptions = {}) {
+  return {
+    pinoHttp: { logger: createLogger(app, options) },
+    useExisting: true,
+    forRoutes: [],
+  } satisfies Params;
+}
+
+export type LoggerParams = ReturnType<typeof loggerParams>;

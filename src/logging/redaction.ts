@@ -1,47 +1,26 @@
 import { stdSerializers } from 'pino';
 
-/**
- * Names whose values never reach the log, wherever they sit in a logged object. OAuth codes and
- * states are single-use but still worth stealing until used; the rest are credentials.
- */
-export const SENSITIVE_KEYS = [
-  'code',
-  'state',
-  'token',
-  'access_token',
-  'accessToken',
-  'refresh_token',
-  'refreshToken',
-  'client_secret',
-  'clientSecret',
-  'code_verifier',
-  'codeVerifier',
-  'password',
-  'secret',
-  'authorization',
-  'cookie',
-] as const;
-
-/** pino's redaction has no recursive wildcard: these depths (0 = top level) are covered. */
-const REDACT_DEPTHS = 4;
-
 export const CENSOR = '[Redacted]';
 
-/** Paths for pino's `redact`: the credential headers, and every sensitive name down to REDACT_DEPTHS levels. */
-export function redactPaths(): string[] {
-  const byName = SENSITIVE_KEYS.flatMap((key) =>
-    Array.from({ length: REDACT_DEPTHS }, (_, depth) => [...Array<string>(depth).fill('*'), key].join('.')),
-  );
-  return ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', ...byName];
+/**
+ * Field names whose values never reach the log, at any depth of a logged object. OAuth codes and
+ * states are single-use but still worth stealing until used; the rest are credentials, matched by
+ * how their names end so `csrfToken`, `sessionSecret` or `Set-Cookie` are caught too. Names are
+ * compared without case, `-` or `_`: `access_token`, `accessToken` and `Access-Token` are one name.
+ */
+const SENSITIVE_NAME = /^(code|state)$|(token|secret|password|verifier|authorization|cookie)$/;
+
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_NAME.test(key.replace(/[-_]/g, '').toLowerCase());
 }
 
-const SENSITIVE_PAIR = new RegExp(`\\b(${SENSITIVE_KEYS.join('|')})=[^&\\s;,"']+`, 'gi');
+// The same names as `name=value` in text (a query string, a form body, a message). The prefix is
+// bounded so a long run of word characters cannot make the match quadratic.
+const SENSITIVE_PAIR =
+  /\b(code|state|authorization|cookie|[\w-]{0,40}?(?:token|secret|password|verifier))=[^&\s;,"']+/gi;
 const BEARER = /\b(Bearer)\s+[\w.~+/-]+=*/gi;
 
-/**
- * The net for text: a message or stack that quotes `code=…`, `state=…` or a bearer token gets the
- * value replaced. Object fields are pino's redaction's job; this catches what code put in strings.
- */
+/** The net for text: a message or stack that quotes `code=…`, `state=…` or a bearer token gets the value replaced. */
 export function scrubText(text: string): string {
   return text.replace(SENSITIVE_PAIR, `$1=${CENSOR}`).replace(BEARER, `$1 ${CENSOR}`);
 }
@@ -59,13 +38,67 @@ export function withoutQuery(url: string): string {
 export function serializeError(error: unknown): unknown {
   if (typeof error === 'string') return scrubText(error);
   if (typeof error !== 'object' || error === null) return error;
-  // pino-http hands over pino's own serialization; a plain pino logger hands over the Error itself.
+  // pino hands over the Error itself; pino-std-serializers' output (anything with a `raw`) passes through as is.
   const std = (error instanceof Error ? stdSerializers.err(error) : error) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(std)) {
-    if (typeof value === 'string') out[key] = scrubText(value);
+    if (isSensitiveKey(key)) out[key] = CENSOR;
+    else if (typeof value === 'string') out[key] = scrubText(value);
     else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
     else if (key === 'aggregateErrors' && Array.isArray(value)) out[key] = value.map(serializeError);
+  }
+  return out;
+}
+
+/**
+ * A copy of `value` safe to write: sensitive fields censored at any depth, strings scrubbed,
+ * errors reduced by `serializeError`, cycles cut. Runs only for lines that are written, so it
+ * can afford to look at everything. What JSON would write is what is walked: `toJSON` first
+ * (a Date, a URL, a Buffer), then own enumerable fields.
+ */
+export function scrubValue(value: unknown): unknown {
+  return scrub(value, new Set());
+}
+
+function scrub(value: unknown, ancestors: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null) return scrubLeaf(value);
+  if (value instanceof Error) return serializeError(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  // As JSON.stringify: toJSON once, and its result is written as it is, without a second toJSON.
+  return typeof toJSON === 'function'
+    ? scrubStructure(toJSON.call(value), ancestors)
+    : scrubStructure(value, ancestors);
+}
+
+function scrubLeaf(value: unknown): unknown {
+  return typeof value === 'string' ? scrubText(value) : value;
+}
+
+function scrubStructure(value: unknown, ancestors: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null) return scrubLeaf(value);
+  if (ancestors.has(value)) return '[Circular]';
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => scrub(item, ancestors));
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      out[key] = isSensitiveKey(key) && field !== undefined ? CENSOR : scrub(field, ancestors);
+    }
+    return out;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+/**
+ * `scrubValue` for the fields of one log line, except those a serializer owns (req, res, err):
+ * each of those already writes a fixed, safe shape, and walking a raw request would be costly.
+ */
+export function scrubFields(fields: Record<string, unknown>, serialized: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (serialized.has(key)) out[key] = value;
+    else out[key] = isSensitiveKey(key) && value !== undefined ? CENSOR : scrubValue(value);
   }
   return out;
 }

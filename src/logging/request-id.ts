@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -9,7 +10,7 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
  */
 const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** pino-http's genReqId: the caller's id when it is sane (a proxy's, to correlate), else a new UUID. */
+/** The caller's id when it is sane (a proxy's, to correlate), else a new UUID; sent back in X-Request-Id. */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   // Static files get their id from an earlier middleware (configureApp); keep it.
   const assigned = requestIdOf(req);
@@ -20,7 +21,7 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
   return id;
 }
 
-/** The id pino-http gave this request, if it went through the logging middleware. */
+/** The id this request was given, if it went through `requestIdMiddleware` or the request log. */
 export function requestIdOf(req: IncomingMessage): string | undefined {
   const id = (req as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
@@ -30,4 +31,16 @@ export function requestIdOf(req: IncomingMessage): string | undefined {
 export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
   (req as IncomingMessage & { id?: string }).id = assignRequestId(req, res);
   next();
+}
+
+/** The request being answered, for lines written while it runs (services know nothing of requests). */
+const current = new AsyncLocalStorage<string>();
+
+/** Runs `next` (the rest of the request's handling, and everything it starts) under `id`. */
+export function runWithRequestId(id: string, next: () => void): void {
+  current.run(id, next);
+}
+
+export function currentRequestId(): string | undefined {
+  return current.getStore();
 }
