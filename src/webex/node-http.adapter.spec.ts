@@ -176,6 +176,73 @@ describe(nodeHttpAdapter.name, () => {
     expect(server.connections).toBe(1);
   });
 
+  describe('a pooled connection the server closes as a request goes out on it', () => {
+    /** Answers the first request of every connection; `reset` decides what happens to later ones. */
+    async function resetting(reset: (requestNumber: number) => boolean) {
+      let requests = 0;
+      const bodies: string[] = [];
+      const perSocket = new WeakMap<Socket, number>();
+      const server = await upstream((req, res) => {
+        const number = ++requests;
+        const onSocket = (perSocket.get(req.socket) ?? 0) + 1;
+        perSocket.set(req.socket, onSocket);
+        if (onSocket > 1 && reset(number)) {
+          req.socket.resetAndDestroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          bodies.push(Buffer.concat(chunks).toString('utf8'));
+          res.end(`{"request":${number}}`);
+        });
+      });
+      return { server, bodies, requests: () => requests };
+    }
+
+    const post = (http: AxiosInstance) =>
+      http.post('/access_token', 'grant_type=authorization_code&code=c', { responseType: 'text', timeout: 2000 });
+
+    it('sends the request once more, on a new connection, and returns that answer', async () => {
+      const { server, bodies } = await resetting(() => true);
+      const http = client(server.origin);
+      await http.get('/people/me');
+
+      const response = await post(http);
+
+      expect(response.status).toBe(200);
+      expect(response.data).toBe('{"request":3}');
+      expect(server.connections).toBe(2);
+      expect(bodies).toEqual(['', 'grant_type=authorization_code&code=c']);
+    });
+
+    it('sends it once more only: a second reset is the answer', async () => {
+      const { server, requests } = await resetting(() => true);
+      const http = client(server.origin);
+      // Two pooled connections: the second try goes out on the other one, which is reset too.
+      await Promise.all([http.get('/people/me'), http.get('/people/me')]);
+      const before = requests();
+
+      const error = await failureOf(post(http));
+
+      expect(error).toMatchObject({ code: 'ECONNRESET' });
+      expect(requests() - before).toBe(2);
+      expect(server.connections).toBe(2);
+    });
+
+    it('does not send again when a new connection is reset', async () => {
+      let requests = 0;
+      const server = await upstream((req) => {
+        requests++;
+        req.socket.resetAndDestroy();
+      });
+
+      await expect(post(client(server.origin))).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(requests).toBe(1);
+      expect(server.connections).toBe(1);
+    });
+  });
+
   describe('failures: each rejects once, promptly, and leaves no socket behind', () => {
     it.each([
       ['declares it in Content-Length', { 'content-length': '2000000' }],

@@ -28,6 +28,9 @@
  * responseType stream/blob/document/formdata, progress events, `cancelToken`, http2, `lookup`/`family`,
  * `insecureHTTPParser`, array or object params.
  *
+ * A request whose pooled keep-alive socket is reset before any answer (ECONNRESET/EPIPE: the
+ * server closed it as we sent) is sent once more on another socket, within the same deadline.
+ *
  * Every failure destroys the request (so its socket never goes back to the pool half-read), and
  * the promise settles once: the 'error' listeners stay on for late events of a destroyed request.
  */
@@ -59,10 +62,25 @@ type Reject = (reason: unknown) => void;
 type Encoder = (value: string) => string;
 
 export function nodeHttpAdapter({ connectTimeoutMs }: NodeHttpAdapterOptions): AxiosAdapter {
-  return (config) => new Promise<AxiosResponse>((resolve, reject) => send(config, connectTimeoutMs, resolve, reject));
+  return (config) =>
+    new Promise<AxiosResponse>((resolve, reject) => {
+      const timeout = Number(config.timeout);
+      send(config, { connectTimeoutMs, deadline: timeout > 0 ? Date.now() + timeout : undefined }, resolve, reject);
+    });
 }
 
-function send(config: Config, connectTimeoutMs: number, resolve: Resolve, reject: Reject): void {
+/** Errors of a keep-alive socket that the server closed while our request was on its way. */
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
+
+interface Attempt {
+  connectTimeoutMs: number;
+  /** One deadline for the exchange, a resend on a new socket included. */
+  deadline?: number;
+  resent?: boolean;
+}
+
+function send(config: Config, attempt: Attempt, resolve: Resolve, reject: Reject): void {
+  const { connectTimeoutMs } = attempt;
   let url: URL;
   let body: string | Buffer | undefined;
   let headers: http.OutgoingHttpHeaders;
@@ -100,6 +118,7 @@ function send(config: Config, connectTimeoutMs: number, resolve: Resolve, reject
   }
 
   let settled = false;
+  let answered = false;
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => fail(new CanceledError(undefined, config, req));
   const stop = (): void => {
@@ -116,13 +135,27 @@ function send(config: Config, connectTimeoutMs: number, resolve: Resolve, reject
 
   // Node reports every end without an answer, or with a body cut short, as an 'error' on one of
   // the two; the listeners stay on so a late one from a destroyed request is never unhandled.
-  req.on('error', fail);
+  req.on('error', (error: NodeJS.ErrnoException) => {
+    // A pooled socket the server closed as we sent on it: the server cannot have answered, and
+    // most likely never read the request. Sent once more on another socket (as browsers, Go and
+    // Node's own docs do, POSTs included: a replayed code exchange could only be refused as used).
+    if (!settled && req.reusedSocket && !answered && !attempt.resent && STALE_SOCKET_CODES.has(error.code ?? '')) {
+      stop();
+      req.destroy();
+      send(config, { ...attempt, resent: true }, resolve, reject);
+      return;
+    }
+    fail(error);
+  });
   if (connectTimeoutMs > 0) req.once('socket', (socket: Socket) => watchConnect(req, socket, connectTimeoutMs));
   const timeout = Number(config.timeout);
-  if (timeout > 0) timer = setTimeout(() => fail(timeoutError(config, timeout, req)), timeout);
+  if (attempt.deadline !== undefined) {
+    timer = setTimeout(() => fail(timeoutError(config, timeout, req)), Math.max(0, attempt.deadline - Date.now()));
+  }
   signal?.addEventListener?.('abort', onAbort);
 
   req.on('response', (res: http.IncomingMessage) => {
+    answered = true;
     res.on('error', fail);
     const max = config.maxContentLength ?? -1;
     if (max > -1 && Number(res.headers['content-length']) > max) {
