@@ -2,7 +2,8 @@
  * `npm run bench`: builds the service for production, starts the standalone Webex emulator and
  * the service as child processes, and measures the figures in bench/RESULTS.md (each the median
  * of 3 runs). Flags: --quick (2 s runs, fewer sessions), --duration S, --only a,b (figure keys),
- * --no-build, --profile (profile every throughput figure, not only misses), --note "what changed".
+ * --no-build, --profile (profile every throughput figure, not only misses), --note "what changed",
+ * --node-flags "…" (instead of start:prod's). Only a full run with start:prod's flags rewrites RESULTS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -69,6 +70,17 @@ interface Args {
   build: boolean;
   profileAll: boolean;
   note?: string;
+  /** Node flags for the service; default: those of `npm run start:prod`, as deployed. */
+  nodeFlags: string[];
+  customFlags: boolean;
+}
+
+/** The flags between `node` and the entry point in package.json's start:prod: the service is measured as it is run. */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts['start:prod'].trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${pkg.scripts['start:prod']}`);
+  return words.slice(1, -1);
 }
 
 function parseArgs(argv: string[]): Args {
@@ -88,6 +100,8 @@ function parseArgs(argv: string[]): Args {
     build: !argv.includes('--no-build'),
     profileAll: argv.includes('--profile'),
     note: value('--note'),
+    nodeFlags: value('--node-flags')?.split(/\s+/).filter(Boolean) ?? productionNodeFlags(),
+    customFlags: value('--node-flags') !== undefined,
   };
 }
 
@@ -176,7 +190,10 @@ class Bench {
   async startService(
     options: { hook?: boolean; profileFile?: string } = {},
   ): Promise<{ child: Child; readyMs: number }> {
-    const args = options.hook ? ['--expose-gc', '-r', './bench/service-hook.cjs', 'dist/main.js'] : ['dist/main.js'];
+    const flags = this.args.nodeFlags;
+    const args = options.hook
+      ? [...flags, '--expose-gc', '-r', './bench/service-hook.cjs', 'dist/main.js']
+      : [...flags, 'dist/main.js'];
     const env = this.serviceEnv(options.profileFile ? { BENCH_PROFILE_FILE: options.profileFile } : {});
     const since = performance.now();
     const child = this.children.spawn('service', process.execPath, args, { cwd: ROOT, cpus: SERVICE_CPU, env });
@@ -884,14 +901,16 @@ async function main(): Promise<void> {
   results.previousSummary = previous.summary;
   const json = JSON.stringify(results, null, 2);
   writeFileSync(join(OUT, `results-${stamp}.json`), json);
-  if (!args.quick && !failure) {
+  // Only a full run with the production flags speaks for the project; anything else is an experiment.
+  const complete = args.only.size === FIGURE_KEYS.length && !args.customFlags;
+  if (!args.quick && !failure && complete) {
     writeFileSync(resultsFile, await formatMarkdown(renderResults(results, previous)));
     writeFileSync(join(OUT, 'latest.json'), json);
     log(`bench: wrote bench/RESULTS.md and bench/out/results-${stamp}.json`);
   } else {
     writeFileSync(join(OUT, 'RESULTS.quick.md'), await formatMarkdown(renderResults(results, previous)));
     log(
-      `bench: ${failure ? 'failed' : 'quick run'}; bench/RESULTS.md left alone; see bench/out/RESULTS.quick.md and results-${stamp}.json`,
+      `bench: ${failure ? 'failed' : complete ? 'quick run' : 'partial run'}; bench/RESULTS.md left alone; see bench/out/RESULTS.quick.md and results-${stamp}.json`,
     );
   }
   if (failure) process.exitCode = 1;

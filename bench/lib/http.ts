@@ -85,7 +85,7 @@ export class CountingAgent extends http.Agent {
   opened = 0;
 
   constructor(options: http.AgentOptions = {}) {
-    super({ keepAlive: true, ...options });
+    super({ keepAlive: true, timeout: 30_000, ...options });
   }
 
   override createConnection(

@@ -26,8 +26,10 @@ export class SignInClient {
     private readonly displayName: string,
     sockets = 64,
   ) {
-    this.serviceAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-    this.webexAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+    // With a timeout, Node honours the servers' Keep-Alive hint: an idle socket is closed here
+    // before the server closes it under a new request (ECONNRESET between the bench's phases).
+    this.serviceAgent = new http.Agent({ keepAlive: true, maxSockets: sockets, timeout: 30_000 });
+    this.webexAgent = new http.Agent({ keepAlive: true, maxSockets: sockets, timeout: 30_000 });
   }
 
   /** Signs in once; returns the session cookie header. */
