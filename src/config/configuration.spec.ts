@@ -152,6 +152,36 @@ describe(load.name, () => {
     expect(problemsOf({ AUTH_INIT_URL: portalUrl(params), CLIENT_SECRET: 's' }).join('\n')).toMatch(expected);
   });
 
+  it.each(['/', '/index.html', '/login', '/logout/', '/listrooms', '/health/live', '/static/app.css', '/LOGIN'])(
+    'refuses a redirect URI whose path %s is one of the service’s own pages',
+    (path) => {
+      const problems = problemsOf({
+        AUTH_INIT_URL: portalUrl({
+          client_id: 'c',
+          redirect_uri: `http://localhost:8080${path}`,
+          scope: 'spark:people_read',
+        }),
+        CLIENT_SECRET: 's',
+      });
+      expect(problems.join('\n')).toMatch(/is one of this service’s own pages: use a path of its own, such as \/oauth/);
+    },
+  );
+
+  it.each(['/oauth', '/auth/callback', '/login-callback', '/static-oauth'])(
+    'accepts a callback path of its own: %s',
+    (path) => {
+      const config = loadConfiguration({
+        AUTH_INIT_URL: portalUrl({
+          client_id: 'c',
+          redirect_uri: `http://localhost:8080${path}`,
+          scope: 'spark:people_read',
+        }),
+        CLIENT_SECRET: 's',
+      });
+      expect(config.oauth.callbackPath).toBe(path);
+    },
+  );
+
   it('requires the client secret with a real integration', () => {
     expect(problemsOf({ AUTH_INIT_URL: realEnv.AUTH_INIT_URL })).toEqual([
       expect.stringMatching(/^CLIENT_SECRET is required/),

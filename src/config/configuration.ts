@@ -82,6 +82,9 @@ export interface Configuration {
 const DEFAULT_PORT = 8080;
 const DEFAULT_SANDBOX_PORT = 8081;
 
+/** The service's own routes: a callback there would be shadowed by, or shadow, a page. */
+const OWN_PATHS = /^\/(index\.html|login|logout|listrooms|health(\/.*)?|static(\/.*)?|favicon\.ico)?\/?$/i;
+
 function parseAuthInitUrl(raw: string, problems: string[]) {
   const url = new URL(raw);
   const clientId = url.searchParams.get('client_id');
@@ -97,6 +100,11 @@ function parseAuthInitUrl(raw: string, problems: string[]) {
       redirect = new URL(redirectUri);
       if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:') throw new Error('protocol');
       if (redirect.hash) problems.push('AUTH_INIT_URL’s redirect_uri must not contain a #fragment (RFC 6749 §3.1.2)');
+      if (OWN_PATHS.test(redirect.pathname)) {
+        problems.push(
+          `AUTH_INIT_URL’s redirect_uri path ${redirect.pathname} is one of this service’s own pages: use a path of its own, such as /oauth, in the integration and in AUTH_INIT_URL`,
+        );
+      }
     } catch {
       redirect = undefined;
       problems.push('AUTH_INIT_URL’s redirect_uri must be an absolute http(s) URL such as http://localhost:8080/oauth');
