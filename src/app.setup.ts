@@ -7,13 +7,11 @@ import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { signedOutHomeMiddleware } from './auth/signed-out-home';
 import { appConfig, oauthConfig, sandboxConfig, sessionConfig } from './config';
+import { logsEveryRequest } from './logging';
 import { requestIdMiddleware } from './logging/request-id';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
-
-/** Levels at which a line is written for every request, by the logger in the Nest pipeline. */
-const REQUEST_LINE_LEVELS: ReadonlySet<string> = new Set(['log', 'debug', 'verbose']);
 
 const STATIC_OPTIONS = { index: false, maxAge: '1h', fallthrough: true, redirect: false } as const;
 
@@ -35,9 +33,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
   app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
-  if (config.nodeEnv !== 'development' && !REQUEST_LINE_LEVELS.has(config.logLevel)) {
+  // Not when every request is logged: its line is written in the Nest pipeline (LoggingModule).
+  if (config.nodeEnv !== 'development' && !logsEveryRequest(app)) {
     app.use(
-      signedOutHomeMiddleware(app, {
+      signedOutHomeMiddleware(app.getHttpAdapter().getInstance(), {
         cookieName: session.cookieName,
         canonicalHostname: new URL(oauth.publicOrigin).hostname,
       }),

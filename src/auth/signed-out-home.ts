@@ -1,5 +1,6 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { withoutQuery } from '../logging/redaction';
+import { carriesSessionCookie } from '../session';
 import { hostnameOf } from './canonical-host.middleware';
 
 export interface SignedOutHomeOptions {
@@ -22,25 +23,22 @@ const HOME_PATHS: ReadonlySet<string> = new Set(['/', '/index.html']);
  * or path. Not used when request lines are logged (they come from the Nest pipeline's logger) or
  * in development (views are edited while the service runs).
  */
-export function signedOutHomeMiddleware(app: NestExpressApplication, options: SignedOutHomeOptions) {
-  const cookiePrefix = `${options.cookieName}=`;
+export function signedOutHomeMiddleware(views: Pick<Express, 'render'>, options: SignedOutHomeOptions) {
   let page: Promise<Buffer | undefined> | undefined;
 
   const render = (): Promise<Buffer | undefined> =>
     new Promise((resolve) => {
       // The same view and locals AuthController.home renders for a visitor without a session.
-      (app.getHttpAdapter().getInstance() as { render: Response['render'] }).render(
-        'index',
-        { title: 'Home' },
-        (error: Error | null, html?: string) => resolve(error || html === undefined ? undefined : Buffer.from(html)),
+      views.render('index', { title: 'Home' }, (error: Error | null, html?: string) =>
+        resolve(error || html === undefined ? undefined : Buffer.from(html)),
       );
     });
 
   return (req: Request, res: Response, next: NextFunction): void => {
     if (
       (req.method !== 'GET' && req.method !== 'HEAD') ||
-      !HOME_PATHS.has(pathOf(req.url)) ||
-      req.headers.cookie?.includes(cookiePrefix) ||
+      !HOME_PATHS.has(withoutQuery(req.url)) ||
+      carriesSessionCookie(req, options.cookieName) ||
       hostnameOf(req.headers.host) !== options.canonicalHostname
     ) {
       return next();
@@ -59,9 +57,4 @@ export function signedOutHomeMiddleware(app: NestExpressApplication, options: Si
       () => next(),
     );
   };
-}
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }

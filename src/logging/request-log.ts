@@ -12,9 +12,17 @@ export function pathOf(req: LoggedRequest): string {
   return withoutQuery(req.originalUrl ?? req.url ?? '');
 }
 
+/** The level of a successful request's line. */
+const SUCCESS_LEVEL: Level = 'info';
+
 function levelOf(res: ServerResponse, error: unknown): Level {
   if (error !== undefined || res.statusCode >= 500) return 'error';
-  return res.statusCode >= 400 ? 'warn' : 'info';
+  return res.statusCode >= 400 ? 'warn' : SUCCESS_LEVEL;
+}
+
+/** Whether a logger at this level writes a line for a request that succeeds. */
+export function logsSuccessfulRequests(logger: Pick<Logger, 'isLevelEnabled'>): boolean {
+  return logger.isLevelEnabled(SUCCESS_LEVEL);
 }
 
 /**
@@ -39,7 +47,7 @@ export function requestLog(logger: Logger) {
       res.removeListener('error', onError);
       const level = levelOf(res, error);
       // At LOG_LEVEL=warn this is where a 2xx stops: nothing built, no path parsed.
-      if (!logger.isLevelEnabled(level) || (level === 'info' && QUIET_PATHS.test(pathOf(req)))) return;
+      if (!logger.isLevelEnabled(level) || (level === SUCCESS_LEVEL && QUIET_PATHS.test(pathOf(req)))) return;
       const responseTime = Date.now() - start;
       const status = res.writableEnded ? res.statusCode : 'aborted';
       logger[level](

@@ -23,6 +23,7 @@ import { MemoryGrantStore } from './memory-grant.store';
 import { createRedisClient, whenReady } from './redis.client';
 import { RedisGrantStore } from './redis-grant.store';
 import { RedisLoginStateStore } from './redis-login-state.store';
+import { carriesSessionCookie } from './session-cookie';
 import { SessionStoreHealth } from './session-store.health';
 import { SessionService } from './session.service';
 import { TokenCipher } from './token-cipher';
@@ -170,9 +171,8 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
     };
     // Only GET /login starts a session; any other request without the cookie has none to load, so
     // it skips express-session entirely (measured at ~180 µs a request: bench/RESULTS.md).
-    const cookiePrefix = `${this.config.cookieName}=`;
     const sessionWhenNeeded = (req: Request, res: Response, next: NextFunction) =>
-      req.headers.cookie?.includes(cookiePrefix) ||
+      carriesSessionCookie(req, this.config.cookieName) ||
       ((req.method === 'GET' || req.method === 'HEAD') && LOGIN_PATH.test(req.originalUrl.split('?')[0]))
         ? middleware(req, res, next)
         : next();
