@@ -21,6 +21,16 @@ const realEnv = {
   CLIENT_SECRET: 'portal-secret-value',
 };
 
+/** An integration whose redirect URI (the callback) has this path. */
+const withCallbackPath = (path: string) => ({
+  AUTH_INIT_URL: portalUrl({
+    client_id: 'c',
+    redirect_uri: `http://localhost:8080${path}`,
+    scope: 'spark:people_read',
+  }),
+  CLIENT_SECRET: 's',
+});
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfiguration(env);
@@ -155,14 +165,7 @@ describe(load.name, () => {
   it.each(['/', '/index.html', '/login', '/logout/', '/listrooms', '/health/live', '/static/app.css', '/LOGIN'])(
     'refuses a redirect URI whose path %s is one of the service’s own pages',
     (path) => {
-      const problems = problemsOf({
-        AUTH_INIT_URL: portalUrl({
-          client_id: 'c',
-          redirect_uri: `http://localhost:8080${path}`,
-          scope: 'spark:people_read',
-        }),
-        CLIENT_SECRET: 's',
-      });
+      const problems = problemsOf(withCallbackPath(path));
       expect(problems.join('\n')).toMatch(/is one of this service’s own pages: use a path of its own, such as \/oauth/);
     },
   );
@@ -170,14 +173,7 @@ describe(load.name, () => {
   it.each(['/oauth', '/auth/callback', '/login-callback', '/static-oauth'])(
     'accepts a callback path of its own: %s',
     (path) => {
-      const config = loadConfiguration({
-        AUTH_INIT_URL: portalUrl({
-          client_id: 'c',
-          redirect_uri: `http://localhost:8080${path}`,
-          scope: 'spark:people_read',
-        }),
-        CLIENT_SECRET: 's',
-      });
+      const config = loadConfiguration(withCallbackPath(path));
       expect(config.oauth.callbackPath).toBe(path);
     },
   );
