@@ -1,14 +1,13 @@
 import { screenshot, useSandboxBrowser } from './support/sandbox-browser';
 import {
-  clickThrough,
   decide,
   DISPLAY_NAMES,
   expectServicePage,
   greetingOf,
   H1,
   openConsent,
-  pathOn,
   roomRowsOf,
+  openSpaces,
 } from './support/pages';
 
 /** Mallory's space titles as the emulator seeds them, latest activity first. */
@@ -36,12 +35,7 @@ describe('HTML in Webex data, in a real browser (sandbox mode)', () => {
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(0);
 
-    await clickThrough(
-      page,
-      page.getByRole('link', { name: 'List my rooms (spaces)' }),
-      pathOn(suite.origin, '/listrooms'),
-    );
-    await expectServicePage(suite, H1.spaces);
+    await openSpaces(suite);
     expect((await roomRowsOf(page)).map((row) => row.title)).toEqual(MALLORY_SPACES);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(0);

@@ -9,6 +9,7 @@ import {
   openConsent,
   pathOn,
   roomRowsOf,
+  openSpaces,
 } from './support/pages';
 
 /** Alice's spaces as the emulator seeds them, latest activity first. */
@@ -46,12 +47,7 @@ describe('Sign-in in a real browser (sandbox mode)', () => {
     expect(await logoutButton.isVisible()).toBe(true);
     await screenshot(page, '03-authenticated');
 
-    await clickThrough(
-      page,
-      page.getByRole('link', { name: 'List my rooms (spaces)' }),
-      pathOn(suite.origin, '/listrooms'),
-    );
-    await expectServicePage(suite, H1.spaces);
+    await openSpaces(suite);
     const rows = await roomRowsOf(page);
     expect(rows.map((row) => row.title)).toEqual(ALICE_SPACES);
     const times = rows.map((row) => row.datetime);

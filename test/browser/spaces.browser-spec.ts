@@ -1,5 +1,5 @@
 import { useSandboxBrowser } from './support/sandbox-browser';
-import { clickThrough, expectServicePage, H1, pathOn, roomRowsOf, signInAs } from './support/pages';
+import { clickThrough, expectServicePage, H1, openSpaces, pathOn, roomRowsOf, signInAs } from './support/pages';
 
 describe('Spaces list edge cases in a real browser (sandbox mode)', () => {
   const suite = useSandboxBrowser();
@@ -8,12 +8,7 @@ describe('Spaces list edge cases in a real browser (sandbox mode)', () => {
     const { page } = suite;
     await signInAs(suite, 'bob');
 
-    await clickThrough(
-      page,
-      page.getByRole('link', { name: 'List my rooms (spaces)' }),
-      pathOn(suite.origin, '/listrooms'),
-    );
-    await expectServicePage(suite, H1.spaces);
+    await openSpaces(suite);
     expect(await page.getByText('You are not in any spaces yet.').isVisible()).toBe(true);
     expect(await page.locator('table').count()).toBe(0);
 
@@ -32,12 +27,7 @@ describe('Spaces list edge cases in a real browser (sandbox mode)', () => {
     const { page } = suite;
     await signInAs(suite, 'carol');
 
-    await clickThrough(
-      page,
-      page.getByRole('link', { name: 'List my rooms (spaces)' }),
-      pathOn(suite.origin, '/listrooms'),
-    );
-    await expectServicePage(suite, H1.spaces);
+    await openSpaces(suite);
     expect(await page.getByRole('status').textContent()).toMatch(
       /You are in more spaces than this page shows: here are the 2,?000 with the latest activity\./,
     );

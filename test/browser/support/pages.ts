@@ -106,6 +106,17 @@ export async function signInAs(suite: SandboxBrowser, handle: SeedHandle): Promi
   expect(await greetingOf(suite.page)).toBe(`So happy to meet, ${DISPLAY_NAMES[handle]}!`);
 }
 
+/** From the greeting page, the "List my rooms (spaces)" link; ends on the spaces page, checked. */
+export async function openSpaces(suite: SandboxBrowser): Promise<void> {
+  const { page } = suite;
+  await clickThrough(
+    page,
+    page.getByRole('link', { name: 'List my rooms (spaces)' }),
+    pathOn(suite.origin, '/listrooms'),
+  );
+  await expectServicePage(suite, H1.spaces);
+}
+
 export async function greetingOf(page: Page): Promise<string> {
   return ((await page.locator('main p').first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
