@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
+/** GCM's full tag. Node accepts shorter ones unless told the length, and a 4-byte tag is cheap to forge. */
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM for tokens at rest. The newest key seals; every key opens, found by a key id in
@@ -18,7 +20,7 @@ export class TokenCipher {
   seal(plaintext: string, associatedData: string): string {
     const { id, key } = this.keys[0];
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(associatedData));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [
@@ -36,7 +38,9 @@ export class TokenCipher {
     const entry = this.keys.find((k) => k.id === id);
     if (version !== VERSION || !entry || !iv || !body || !tag) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64url'), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAAD(Buffer.from(associatedData));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
