@@ -1,10 +1,9 @@
 # syntax=docker/dockerfile:1
-# The same steps CI runs: npm install with the committed lockfile (npm ci fails on registries that
-# lack other platforms' optional binaries), npm run build, node dist/main.js.
+# The same steps CI runs: npm ci with the committed lockfile, npm run build, node dist/main.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
