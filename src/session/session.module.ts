@@ -23,15 +23,12 @@ import { MemoryGrantStore } from './memory-grant.store';
 import { createRedisClient, whenReady } from './redis.client';
 import { RedisGrantStore } from './redis-grant.store';
 import { RedisLoginStateStore } from './redis-login-state.store';
-import { carriesSessionCookie } from './session-cookie';
 import { SessionStoreHealth } from './session-store.health';
 import { SessionService } from './session.service';
 import { TokenCipher } from './token-cipher';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
 
-/** As Express routes it: any case, with or without a trailing slash (Nest mounts middleware, so not req.path). */
-const LOGIN_PATH = /^\/login\/?$/i;
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 type SessionConfig = ConfigType<typeof sessionConfig>;
@@ -169,13 +166,9 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
       }
       next();
     };
-    // Only GET /login starts a session; any other request without the cookie has none to load, so
-    // it skips express-session entirely (measured at ~180 µs a request: bench/RESULTS.md).
-    const sessionWhenNeeded = (req: Request, res: Response, next: NextFunction) =>
-      carriesSessionCookie(req, this.config.cookieName) ||
-      ((req.method === 'GET' || req.method === 'HEAD') && LOGIN_PATH.test(req.originalUrl.split('?')[0]))
-        ? middleware(req, res, next)
-        : next();
-    consumer.apply(sessionWhenNeeded, absoluteTimeout).forRoutes('{*splat}');
+    // Every request that reaches a handler has a session object, so no handler depends on a second,
+    // hand-kept copy of which routes need one. With saveUninitialized off, a session nobody writes
+    // to is neither stored nor sent as a cookie: only sign-in (GET /login) starts one.
+    consumer.apply(middleware, absoluteTimeout).forRoutes('{*splat}');
   }
 }
