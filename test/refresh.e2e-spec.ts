@@ -136,14 +136,30 @@ describe('Keeping the Webex sign-in alive', () => {
     expect((await agent.get('/listrooms')).status).toBe(200);
   });
 
-  describe('when Webex refuses the refresh token', () => {
+  // Webex words a dead refresh token in its REST shape, with no OAuth `error` field; the RFC 6749
+  // shape is the other one seen. Any 400 or 401 to the refresh grant ends the sign-in, once.
+  describe.each(['rest', 'oauth'] as const)('when Webex refuses the refresh token (%s-shaped body)', (shape) => {
+    beforeEach(() => emulator.controls.setTokenErrorShape(shape));
+
     it.each([
-      ['after a 401 on the spaces call', { accessTokenSeconds: undefined }],
-      ['before the spaces call, for a token about to expire', { accessTokenSeconds: 30 }],
-    ])('signs the session out cleanly %s', async (_when, lifetimes) => {
-      if (lifetimes.accessTokenSeconds) emulator.controls.setTokenLifetimes(lifetimes);
+      ['after a 401 on the spaces call', undefined, undefined],
+      ['before the spaces call, for a token about to expire', 30, undefined],
+      ['with a 400 and nothing else to go by', 30, 400],
+      ['with a 401 and nothing else to go by', 30, 401],
+    ])('signs the session out cleanly %s', async (_when, accessTokenSeconds, refusal) => {
+      if (accessTokenSeconds) emulator.controls.setTokenLifetimes({ accessTokenSeconds });
       const agent = await signedIn(booted.agent(), emulator, 'alice');
-      expect(emulator.controls.revokeTokens({ handle: 'alice' })).toBeGreaterThan(0);
+      if (refusal) {
+        emulator.controls.injectFault({
+          route: 'token',
+          grantType: 'refresh_token',
+          kind: 'status',
+          status: refusal,
+          times: Infinity,
+        });
+      } else {
+        expect(emulator.controls.revokeTokens({ handle: 'alice' })).toBeGreaterThan(0);
+      }
       const before = stats();
 
       const response = await agent.get('/listrooms');
@@ -165,6 +181,19 @@ describe('Keeping the Webex sign-in alive', () => {
       const homeAgain = await agent.get('/');
       expect(h1Of(homeAgain.text)).toBe(HOME_SIGNED_OUT);
       expect(textOf(homeAgain.text)).not.toMatch(SIGN_IN_EXPIRED);
+      expect(refreshGrants() - before.tokenGrants.refresh_token).toBe(1);
+    });
+
+    it('answers a JSON client 401, not a 5xx, and signs it out too', async () => {
+      emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
+      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      emulator.controls.revokeTokens({ handle: 'alice' });
+
+      const response = await agent.get('/listrooms').set('Accept', 'application/json');
+
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ statusCode: 401, message: expect.stringMatching(SIGN_IN_EXPIRED) });
+      expect(h1Of((await agent.get('/')).text)).toBe(HOME_SIGNED_OUT);
     });
 
     it('lets the person sign in again afterwards', async () => {

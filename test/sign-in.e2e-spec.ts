@@ -384,6 +384,24 @@ describe('Signing in with Webex', () => {
       expect(leaksIn(response.text, [E2E_CLIENT.clientSecret, code])).toEqual([]);
     }
 
+    // Decided on the status: Webex's REST-shaped refusal carries no OAuth `error` field.
+    describe.each(['rest', 'oauth'] as const)('in the %s shape', (shape) => {
+      beforeEach(() => emulator.controls.setTokenErrorShape(shape));
+      afterEach(() => emulator.controls.reset());
+
+      it.each([400, 401])('shows a 400 page to try again, not "Webex unavailable", for a bare %i', async (status) => {
+        const agent = booted.agent();
+        const { authorizeUrl } = await startLogin(agent);
+        const callbackUrl = await consent(authorizeUrl, 'alice');
+        emulator.controls.injectFault({ route: 'token', grantType: 'authorization_code', kind: 'status', status });
+
+        const response = await followCallback(agent, callbackUrl);
+
+        expectCodeRejectedPage(response, callbackUrl.searchParams.get('code') ?? '');
+        expect(await homeH1(agent)).toBe(HOME_SIGNED_OUT);
+      });
+    });
+
     it('refuses a code issued for another sign-in of the same browser (PKCE binds code to sign-in)', async () => {
       const agent = booted.agent();
       const first = await startLogin(agent);

@@ -2,8 +2,7 @@ import { Test } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, MemoryLoginStateStore } from '../session';
-import { WebexApiService, WebexRejectedError, WebexUnavailableError } from '../webex';
-import { SignInError } from './auth.errors';
+import { WebexApiService, WebexGrantRefusedError, WebexUnavailableError } from '../webex';
 import { OAuthService } from './oauth.service';
 
 const oauth = {
@@ -145,13 +144,15 @@ describe(OAuthService.name, () => {
     await expect(service.finishSignIn('browser-a', query)).rejects.toMatchObject({ reason: 'unexpected_parameters' });
   });
 
-  it('reports a refused code as code_rejected and lets other Webex failures through', async () => {
-    webex.exchangeCode.mockRejectedValueOnce(
-      new WebexRejectedError('no', 'POST /access_token', 400, 'T1', 'invalid_grant'),
-    );
-    const s1 = (await startAndGetParams()).get('state')!;
-    await expect(service.finishSignIn('browser-a', { code: 'c', state: s1 })).rejects.toEqual(expect.any(SignInError));
+  it.each([400, 401])('reports a code refused with %i as code_rejected, whatever the body said', async (status) => {
+    webex.exchangeCode.mockRejectedValueOnce(new WebexGrantRefusedError('no', 'POST /access_token', status, 'T1'));
+    const state = (await startAndGetParams()).get('state')!;
+    await expect(service.finishSignIn('browser-a', { code: 'c', state })).rejects.toMatchObject({
+      reason: 'code_rejected',
+    });
+  });
 
+  it('lets other Webex failures through', async () => {
     webex.exchangeCode.mockRejectedValueOnce(new WebexUnavailableError('down', 'POST /access_token', 503));
     const s2 = (await startAndGetParams()).get('state')!;
     await expect(service.finishSignIn('browser-a', { code: 'c', state: s2 })).rejects.toEqual(

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, type GrantTokens, type SessionUser } from '../session';
-import { WebexApiService, WebexRejectedError, type WebexTokens } from '../webex';
+import { WebexApiService, WebexGrantRefusedError, type WebexTokens } from '../webex';
 import { SignInError } from './auth.errors';
 import type { CallbackQueryDto } from './callback-query.dto';
 
@@ -102,9 +102,8 @@ export class OAuthService {
     try {
       tokens = await this.webex.exchangeCode(query.code, pending.codeVerifier);
     } catch (error) {
-      if (error instanceof WebexRejectedError && error.oauthError === 'invalid_grant') {
-        throw new SignInError('code_rejected', 'invalid_grant');
-      }
+      // The code was used, expired, or the client is misconfigured: a sign-in to start again, not an outage.
+      if (error instanceof WebexGrantRefusedError) throw new SignInError('code_rejected');
       throw error;
     }
     const person = await this.webex.getMe(tokens.accessToken);

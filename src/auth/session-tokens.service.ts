@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import { GrantGoneError, GrantStore, type Grant, type GrantTokens } from '../session';
-import { WebexRejectedError, WebexUnauthorizedError } from '../webex';
+import { WebexGrantRefusedError, WebexUnauthorizedError } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { OAuthService } from './oauth.service';
 
@@ -83,9 +83,9 @@ export class SessionTokensService {
       return req.webexGrant;
     } catch (error) {
       if (error instanceof GrantGoneError) this.endSignIn(req);
-      if (error instanceof WebexRejectedError && error.oauthError === 'invalid_grant') {
+      if (error instanceof WebexGrantRefusedError) {
         this.logger.log(
-          `refresh token refused by Webex (trackingId=${error.trackingId ?? '-'}); signing the session out`,
+          `refresh token refused by Webex (${error.status}, trackingId=${error.trackingId ?? '-'}); signing the session out`,
         );
         // Gone for every request and instance at once: waiters see GrantGoneError, not a second refusal.
         await this.grants.delete(grantId);

@@ -25,6 +25,7 @@ describe(parseCliArgs.name, () => {
       testControls: false,
       rotateRefreshTokens: false,
       requirePkce: false,
+      tokenErrorShape: undefined,
       accessTokenTtlSeconds: undefined,
       refreshTokenTtlSeconds: undefined,
       autoConsentUser: undefined,
@@ -49,6 +50,8 @@ describe(parseCliArgs.name, () => {
       '--test-controls',
       '--rotate-refresh-tokens',
       '--require-pkce',
+      '--token-errors',
+      'oauth',
       '--access-token-ttl',
       '60',
       '--refresh-token-ttl',
@@ -71,6 +74,7 @@ describe(parseCliArgs.name, () => {
       testControls: true,
       rotateRefreshTokens: true,
       requirePkce: true,
+      tokenErrorShape: 'oauth',
       accessTokenTtlSeconds: 60,
       refreshTokenTtlSeconds: 120,
       autoConsentUser: 'carol',
@@ -107,6 +111,7 @@ describe(parseCliArgs.name, () => {
     [['positional']],
     [['--test-controls=yes']],
     [['--port']],
+    [['--token-errors', 'xml']],
   ])('refuses %j', (argv) => {
     expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
   });

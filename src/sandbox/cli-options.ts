@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { EmulatorOptions } from './emulator.types';
+import type { EmulatorOptions, TokenErrorShape } from './emulator.types';
 
 export const CLI_USAGE = `Usage: npm run sandbox:emulator -- [options]
        node dist/sandbox/cli.js [options]
@@ -17,6 +17,7 @@ Each option can also come from the environment variable shown; a flag wins.
   --test-controls           mount the /_emulator/* control routes    WEBEX_EMULATOR_TEST_CONTROLS=true
   --rotate-refresh-tokens   each refresh issues a new refresh token  WEBEX_EMULATOR_ROTATE_REFRESH_TOKENS=true
   --require-pkce            refuse authorize requests without PKCE   WEBEX_EMULATOR_REQUIRE_PKCE=true
+  --token-errors SHAPE      token error bodies: rest (as Webex) or oauth  WEBEX_EMULATOR_TOKEN_ERRORS  default rest
   --access-token-ttl SECS   access token lifetime                    WEBEX_EMULATOR_ACCESS_TOKEN_TTL   default 43200
   --refresh-token-ttl SECS  refresh token lifetime                   WEBEX_EMULATOR_REFRESH_TOKEN_TTL  default 5184000
   --auto-consent USER       skip the consent page, sign in as USER   WEBEX_EMULATOR_AUTO_CONSENT   (alice, bob, carol, mallory)
@@ -51,6 +52,7 @@ const PARSE_OPTIONS = {
   'test-controls': { type: 'boolean' },
   'rotate-refresh-tokens': { type: 'boolean' },
   'require-pkce': { type: 'boolean' },
+  'token-errors': { type: 'string' },
   'access-token-ttl': { type: 'string' },
   'refresh-token-ttl': { type: 'string' },
   'auto-consent': { type: 'string' },
@@ -69,6 +71,7 @@ const ENV_NAMES: Record<Flag, string> = {
   'test-controls': 'WEBEX_EMULATOR_TEST_CONTROLS',
   'rotate-refresh-tokens': 'WEBEX_EMULATOR_ROTATE_REFRESH_TOKENS',
   'require-pkce': 'WEBEX_EMULATOR_REQUIRE_PKCE',
+  'token-errors': 'WEBEX_EMULATOR_TOKEN_ERRORS',
   'access-token-ttl': 'WEBEX_EMULATOR_ACCESS_TOKEN_TTL',
   'refresh-token-ttl': 'WEBEX_EMULATOR_REFRESH_TOKEN_TTL',
   'auto-consent': 'WEBEX_EMULATOR_AUTO_CONSENT',
@@ -86,6 +89,11 @@ function envBoolean(text: string, name: string): boolean {
   if (/^(1|true|yes|on)$/i.test(text)) return true;
   if (/^(0|false|no|off|)$/i.test(text)) return false;
   throw new CliUsageError(`${name} must be true or false.`);
+}
+
+function tokenErrors(text: string | undefined): TokenErrorShape | undefined {
+  if (text === undefined || text === 'rest' || text === 'oauth') return text;
+  throw new CliUsageError('--token-errors must be rest or oauth.');
 }
 
 function words(text: string): string[] {
@@ -137,6 +145,7 @@ export function parseCliArgs(argv: readonly string[], env: Env = {}): CliCommand
       testControls: on('test-controls'),
       rotateRefreshTokens: on('rotate-refresh-tokens'),
       requirePkce: on('require-pkce'),
+      tokenErrorShape: tokenErrors(text('token-errors')),
       accessTokenTtlSeconds: ttl('access-token-ttl'),
       refreshTokenTtlSeconds: ttl('refresh-token-ttl'),
       autoConsentUser: text('auto-consent'),

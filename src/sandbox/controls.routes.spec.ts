@@ -16,6 +16,7 @@ const ROUTES: [string, string][] = [
   ['POST', '/latency'],
   ['POST', '/token-lifetimes'],
   ['POST', '/rotate-refresh-tokens'],
+  ['POST', '/token-error-shape'],
   ['POST', '/expire-access-tokens'],
   ['POST', '/revoke-tokens'],
   ['GET', '/stats'],
@@ -108,6 +109,17 @@ describe('Test controls', () => {
       expect((await refresh(emulator, tokens.refresh_token)).status).toBe(400);
     });
 
+    it('sets the shape of token endpoint errors, until reset', async () => {
+      await control(emulator, 'POST', '/token-error-shape', { shape: 'oauth' });
+      const oauth = (await (await refresh(emulator, 'no-such-token')).json()) as Record<string, unknown>;
+      await control(emulator, 'POST', '/reset');
+      const rest = (await (await refresh(emulator, 'no-such-token')).json()) as Record<string, unknown>;
+
+      expect(oauth).toMatchObject({ error: 'invalid_grant' });
+      expect(rest).toMatchObject({ message: expect.any(String), errors: [expect.any(Object)] });
+      expect(rest).not.toHaveProperty('error');
+    });
+
     it("expires one user's access tokens and reports how many", async () => {
       const carol = [
         emulator.controls.issueTokens('carol', CLIENT.clientId),
@@ -189,6 +201,8 @@ describe('Test controls', () => {
       ['/token-lifetimes', 'POST', { refreshTokenSeconds: 'long' }],
       ['/rotate-refresh-tokens', 'POST', { enabled: 'yes' }],
       ['/rotate-refresh-tokens', 'POST', {}],
+      ['/token-error-shape', 'POST', { shape: 'xml' }],
+      ['/token-error-shape', 'POST', {}],
       ['/expire-access-tokens', 'POST', { handle: 'eve' }],
       ['/revoke-tokens', 'POST', { handle: 42 }],
       ['/tokens', 'POST', { handle: 'eve', clientId: CLIENT.clientId }],

@@ -1,5 +1,5 @@
 import express, { type Request, Router } from 'express';
-import type { EmulatorControls, EmulatorRoute, FaultSpec } from './emulator.types';
+import type { EmulatorControls, EmulatorRoute, FaultSpec, TokenErrorShape } from './emulator.types';
 import { EmulatorInputError } from './emulator.types';
 
 type Body = Record<string, unknown>;
@@ -55,6 +55,10 @@ export function controlsRoutes(controls: EmulatorControls): Router {
   });
   router.post('/rotate-refresh-tokens', (req, res) => {
     controls.setRotateRefreshTokens(bodyOf(req).enabled as boolean);
+    res.json(OK);
+  });
+  router.post('/token-error-shape', (req, res) => {
+    controls.setTokenErrorShape(bodyOf(req).shape as TokenErrorShape);
     res.json(OK);
   });
   router.post('/expire-access-tokens', (req, res) => {

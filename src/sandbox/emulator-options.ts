@@ -1,4 +1,4 @@
-import { EmulatorInputError, type EmulatorClient, type EmulatorOptions } from './emulator.types';
+import { EmulatorInputError, type EmulatorClient, type EmulatorOptions, type TokenErrorShape } from './emulator.types';
 import { findSeedUser, type SeedUserHandle } from './seed-data';
 
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 43_200;
@@ -17,6 +17,7 @@ export interface EmulatorSettings {
   refreshTokenTtlSeconds: number;
   authCodeTtlSeconds: number;
   rotateRefreshTokens: boolean;
+  tokenErrorShape: TokenErrorShape;
   autoConsentUser?: SeedUserHandle;
   stateFile?: string;
   log: (line: string) => void;
@@ -32,6 +33,11 @@ export function checkInteger(value: unknown, name: string, min: number, max: num
 /** Lifetimes may be 0, so a test can mint tokens that are born expired. */
 export function checkLifetime(value: unknown, name: string): number {
   return checkInteger(value, name, 0, TEN_YEARS_SECONDS);
+}
+
+export function checkTokenErrorShape(value: unknown, name = 'shape'): TokenErrorShape {
+  if (value !== 'rest' && value !== 'oauth') throw new EmulatorInputError(`${name} must be rest or oauth.`);
+  return value;
 }
 
 export function checkSeedHandle(value: unknown, name = 'handle'): SeedUserHandle {
@@ -111,6 +117,7 @@ export function resolveOptions(options: EmulatorOptions): EmulatorSettings {
       86_400,
     ),
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
+    tokenErrorShape: checkTokenErrorShape(options.tokenErrorShape ?? 'rest', 'tokenErrorShape'),
     autoConsentUser:
       options.autoConsentUser === undefined ? undefined : checkSeedHandle(options.autoConsentUser, 'autoConsentUser'),
     stateFile: options.stateFile,

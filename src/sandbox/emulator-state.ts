@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { checkLifetime, handleFilter, type EmulatorSettings } from './emulator-options';
-import { EmulatorInputError, type EmulatorClient, type IssuedTokens } from './emulator.types';
+import { checkLifetime, checkTokenErrorShape, handleFilter, type EmulatorSettings } from './emulator-options';
+import { EmulatorInputError, type EmulatorClient, type IssuedTokens, type TokenErrorShape } from './emulator.types';
 import { ExpiringStore } from './expiring-store';
 import type { SeedUserHandle } from './seed-data';
 import { EmulatorHttpError } from './webex-responses';
@@ -80,6 +80,7 @@ export class EmulatorState {
   private accessTtl: number;
   private refreshTtl: number;
   private rotate: boolean;
+  tokenErrorShape: TokenErrorShape;
 
   constructor(private readonly settings: EmulatorSettings) {
     this.resetSettings();
@@ -90,6 +91,11 @@ export class EmulatorState {
     this.accessTtl = this.settings.accessTokenTtlSeconds;
     this.refreshTtl = this.settings.refreshTokenTtlSeconds;
     this.rotate = this.settings.rotateRefreshTokens;
+    this.tokenErrorShape = this.settings.tokenErrorShape;
+  }
+
+  setTokenErrorShape(shape: TokenErrorShape): void {
+    this.tokenErrorShape = checkTokenErrorShape(shape);
   }
 
   setTokenLifetimes(lifetimes: { accessTokenSeconds?: number; refreshTokenSeconds?: number }): void {
@@ -174,7 +180,8 @@ export class EmulatorState {
   refresh(client: EmulatorClient, refreshToken: string): IssuedTokens {
     const now = Date.now();
     const record = this.refreshTokens.get(refreshToken);
-    if (!record || !isLive(record, now)) throw invalidGrant('The refresh token is invalid, expired or revoked.');
+    if (!record || !isLive(record, now))
+      throw invalidGrant('The refresh token provided is expired, revoked, malformed, or invalid.');
     if (record.clientId !== client.clientId) throw invalidGrant('The refresh token was issued to another client.');
     const grant: Grant = {
       handle: record.handle,

@@ -1,3 +1,10 @@
+/**
+ * How the token endpoint words its refusals. Webex has been seen answering a dead refresh token
+ * in its REST shape (`message`, `errors[].description`, `trackingId`) with no OAuth `error` field,
+ * so that is the default; `oauth` is RFC 6749 §5.2 (`error`, `error_description`).
+ */
+export type TokenErrorShape = 'rest' | 'oauth';
+
 /** The routes the emulator answers, as named by faults, latency and stats. */
 export type EmulatorRoute = 'authorize' | 'token' | 'people/me' | 'rooms';
 
@@ -27,6 +34,8 @@ export interface EmulatorOptions {
   authCodeTtlSeconds?: number;
   /** Default false. When true, each refresh_token grant issues a new refresh token and invalidates the old one. */
   rotateRefreshTokens?: boolean;
+  /** Default 'rest', as Webex answers; 'oauth' for RFC 6749 bodies. */
+  tokenErrorShape?: TokenErrorShape;
   /** A seeded user's handle: GET /v1/authorize skips the consent page and redirects at once with a code. */
   autoConsentUser?: string;
   /**
@@ -79,11 +88,13 @@ export interface IssuedTokens {
 }
 
 export interface EmulatorControls {
-  /** Clears faults, latency and stats; lifetimes and rotation back to the options; keeps users and issued tokens. */
+  /** Clears faults, latency and stats; lifetimes, rotation and token error shape back to the options; keeps users and issued tokens. */
   reset(): void;
   /** For tokens issued afterwards. */
   setTokenLifetimes(l: { accessTokenSeconds?: number; refreshTokenSeconds?: number }): void;
   setRotateRefreshTokens(on: boolean): void;
+  /** The body of token endpoint errors from now on. */
+  setTokenErrorShape(shape: TokenErrorShape): void;
   /** Marks existing access tokens expired (→ 401); returns how many. */
   expireAccessTokens(filter?: { handle?: string }): number;
   /** Revokes access and refresh tokens (→ 401 / invalid_grant); returns how many. */

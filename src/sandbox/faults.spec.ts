@@ -41,7 +41,21 @@ describe('Faults and latency', () => {
     expect(res.headers.get('retry-after')).toBeNull();
   });
 
-  it("answers a 'status' fault on the token route OAuth-shaped", async () => {
+  it("answers a 'status' fault on the token route in Webex's REST shape by default", async () => {
+    emulator.controls.injectFault({ route: 'token', kind: 'status', status: 400 });
+    const res = await refresh(emulator, alice.refresh_token);
+
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { message: string };
+    expect(body).toEqual({
+      message: expect.any(String),
+      errors: [{ description: body.message }],
+      trackingId: res.headers.get('trackingid'),
+    });
+  });
+
+  it("answers a 'status' fault on the token route OAuth-shaped when set so", async () => {
+    emulator.controls.setTokenErrorShape('oauth');
     emulator.controls.injectFault({ route: 'token', kind: 'status', status: 502 });
     const res = await refresh(emulator, alice.refresh_token);
 

@@ -198,7 +198,7 @@ export function oauthRoutes(ctx: RouteContext): Router {
   router.post('/v1/authorize', ...routeFront(ctx, 'authorize', 'html'), form, postAuthorize(ctx));
   router.post(
     '/v1/access_token',
-    enterRoute(ctx, 'token', 'oauth'),
+    enterRoute(ctx, 'token', 'token'),
     form,
     (req, _res, next) => {
       const grantType = grantTypeOf(req.body);

@@ -18,16 +18,16 @@ export interface RouteContext {
   origin: () => string;
 }
 
-/** Marks the request as the given route (error shape, request count). */
-export function enterRoute(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape): RequestHandler {
+/** Marks the request as the given route (error shape, request count); `token` words errors as set now. */
+export function enterRoute(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape | 'token'): RequestHandler {
   return (_req, res, next) => {
-    locals(res).shape = shape;
+    locals(res).shape = shape === 'token' ? ctx.state.tokenErrorShape : shape;
     ctx.stats.requests[route]++;
     next();
   };
 }
 
 /** The usual front of a route: count it, then let faults and latency have their say. */
-export function routeFront(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape): RequestHandler[] {
+export function routeFront(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape | 'token'): RequestHandler[] {
   return [enterRoute(ctx, route, shape), faultGate(route, ctx.faults, ctx.delays)];
 }

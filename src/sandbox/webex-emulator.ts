@@ -57,6 +57,7 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
     },
     setTokenLifetimes: (lifetimes) => state.setTokenLifetimes(lifetimes),
     setRotateRefreshTokens: (on) => state.setRotateRefreshTokens(on),
+    setTokenErrorShape: (shape) => state.setTokenErrorShape(shape),
     expireAccessTokens: (filter) => state.expireAccessTokens(filter?.handle),
     revokeTokens: (filter) => state.revokeTokens(filter?.handle),
     setLatency: (ms, route) => faults.setLatency(ms, route),

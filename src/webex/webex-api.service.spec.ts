@@ -8,6 +8,7 @@ import { WebexApiService } from './webex-api.service';
 import {
   WebexBadResponseError,
   WebexForbiddenError,
+  WebexGrantRefusedError,
   WebexRateLimitedError,
   WebexRejectedError,
   WebexUnauthorizedError,
@@ -115,14 +116,44 @@ describe(WebexApiService.name, () => {
     expect(fresh.refreshToken).not.toBe(issued.refresh_token);
     expect(fresh.accessTokenExpiresAt).toBeGreaterThan(Date.now());
     await expect(service.getMe(fresh.accessToken)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
-    await expect(service.refreshTokens(issued.refresh_token)).rejects.toMatchObject({ oauthError: 'invalid_grant' });
+    await expect(service.refreshTokens(issued.refresh_token)).rejects.toBeInstanceOf(WebexGrantRefusedError);
   });
 
-  it('reports a refused code as invalid_grant', async () => {
-    const service = await make();
-    const error = await service.exchangeCode('no-such-code', 'x'.repeat(43)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WebexRejectedError);
-    expect(error).toMatchObject({ oauthError: 'invalid_grant', status: 400 });
+  // Webex answers a dead refresh token in its REST shape, with no OAuth `error` field; the RFC 6749
+  // shape is the other one seen. Either way the status decides, and the log gets Webex's words.
+  describe.each(['rest', 'oauth'] as const)('token refusals in the %s shape', (shape) => {
+    beforeEach(() => emulator.controls.setTokenErrorShape(shape));
+
+    it('refuses a dead refresh token as a refused grant (400), once, with the trackingId and the reason logged', async () => {
+      const service = await make();
+      const issued = emulator.controls.issueTokens('alice', CLIENT.clientId);
+      emulator.controls.revokeTokens({ handle: 'alice' });
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const error = await service.refreshTokens(issued.refresh_token).catch((e: unknown) => e);
+      const lines = warn.mock.calls.map((call) => String(call[0]));
+      warn.mockRestore();
+      expect(error).toBeInstanceOf(WebexGrantRefusedError);
+      expect(error).toMatchObject({ status: 400, trackingId: expect.stringMatching(/^ROUTER_/) });
+      expect(emulator.controls.stats().tokenGrants.refresh_token).toBe(1);
+      expect(lines.join('\n')).toMatch(/refresh_token\) → 400 \(.*expired, revoked, malformed, or invalid/);
+      expect(lines.join('\n')).toContain((error as WebexGrantRefusedError).trackingId);
+      if (shape === 'oauth') expect(lines.join('\n')).toContain('invalid_grant');
+      expect(lines.join('\n')).not.toContain(issued.refresh_token);
+    });
+
+    it('refuses a used code (400) and a wrong client secret (401) as refused grants', async () => {
+      const service = await make();
+      const used = await service.exchangeCode('no-such-code', 'x'.repeat(43)).catch((e: unknown) => e);
+      expect(used).toBeInstanceOf(WebexGrantRefusedError);
+      expect(used).toMatchObject({ status: 400 });
+      const wrongSecret = await serviceWith({ CLIENT_SECRET: 'not-the-secret' });
+      const refused = await wrongSecret.service
+        .exchangeCode('no-such-code', 'x'.repeat(43))
+        .catch((e: unknown) => e)
+        .finally(() => wrongSecret.close());
+      expect(refused).toBeInstanceOf(WebexGrantRefusedError);
+      expect(refused).toMatchObject({ status: 401 });
+    });
   });
 
   it('maps an expired token to unauthorized and a missing scope to forbidden, with the trackingId', async () => {

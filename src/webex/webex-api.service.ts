@@ -13,6 +13,7 @@ import {
   WebexApiError,
   WebexBadResponseError,
   WebexForbiddenError,
+  WebexGrantRefusedError,
   WebexRateLimitedError,
   WebexRejectedError,
   WebexUnauthorizedError,
@@ -274,8 +275,8 @@ export class WebexApiService implements OnModuleDestroy {
         const retryAfterSeconds = parseRetryAfter(header(headers, 'retry-after'));
         outcome = { kind: 'status', status, retryAfterSeconds };
         error = this.toError(operation, status, retryAfterSeconds, data, trackingId);
-        const oauthError = error instanceof WebexRejectedError && error.oauthError ? ` ${error.oauthError}` : '';
-        line = `${operation} → ${status}${oauthError}, attempt ${call.attempts}, ${elapsed}, trackingId=${error.trackingId ?? '-'}`;
+        const said = error instanceof WebexGrantRefusedError && error.reason ? ` (${error.reason})` : '';
+        line = `${operation} → ${status}${said}, attempt ${call.attempts}, ${elapsed}, trackingId=${error.trackingId ?? '-'}`;
       }
 
       const decision = decideRetry(
@@ -338,22 +339,52 @@ export class WebexApiService implements OnModuleDestroy {
         : typeof body.trackingID === 'string'
           ? body.trackingID
           : undefined);
-    const oauthError = typeof body.error === 'string' && /^[\w.-]{1,64}$/.test(body.error) ? body.error : undefined;
     const isTokenCall = operation.startsWith('POST /access_token');
 
     if (isRateLimit({ kind: 'status', status, retryAfterSeconds: retryAfter })) {
       return new WebexRateLimitedError(operation, status, trackingId, retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS);
     }
     if (status >= 500) return new WebexUnavailableError(`Webex answered ${status}`, operation, status, trackingId);
+    if (isTokenCall && (status === 400 || status === 401)) {
+      return new WebexGrantRefusedError(
+        `Webex refused the grant (${status})`,
+        operation,
+        status,
+        trackingId,
+        refusalReason(body),
+      );
+    }
     if (status === 401 && !isTokenCall)
       return new WebexUnauthorizedError('Webex did not accept the access token', operation, status, trackingId);
     if (status === 403 && !isTokenCall)
       return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId);
     if (status >= 400)
-      return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId, oauthError);
+      return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId);
     // 1xx/3xx: the adapter never follows redirects, so this is not an answer we can use.
     return new WebexBadResponseError(`Webex answered ${status}`, operation, status, trackingId);
   }
+}
+
+/** At most this much of Webex's own words goes into a log line. */
+const MAX_REASON_CHARS = 160;
+
+/**
+ * Webex's words for a refusal, from either body shape: OAuth (`error`, `error_description`) or
+ * REST (`message`, `errors[].description`). Printable characters only and shortened, as it is
+ * text from the network going into a log line (where scrubbing still applies).
+ */
+function refusalReason(body: Record<string, unknown>): string | undefined {
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value.replace(/[^\x20-\x7e]+/g, ' ').trim() || undefined : undefined;
+  const code = typeof body.error === 'string' && /^[\w.-]{1,64}$/.test(body.error) ? body.error : undefined;
+  const firstError: unknown = Array.isArray(body.errors) ? body.errors[0] : undefined;
+  const description =
+    text(body.error_description) ??
+    text(body.message) ??
+    (isRecord(firstError) ? text(firstError.description) : undefined);
+  const reason = [code, description].filter(Boolean).join(': ');
+  if (!reason) return undefined;
+  return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
 }
 
 function bearer(token: string) {

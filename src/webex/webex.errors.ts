@@ -3,7 +3,8 @@
  * None of these keeps the Axios error: its config holds the request body, client_secret included.
  */
 export abstract class WebexApiError extends Error {
-  abstract readonly kind: 'unauthorized' | 'forbidden' | 'rate-limited' | 'unavailable' | 'bad-response' | 'rejected';
+  abstract readonly kind:
+    'unauthorized' | 'forbidden' | 'grant-refused' | 'rate-limited' | 'unavailable' | 'bad-response' | 'rejected';
 
   constructor(
     message: string,
@@ -26,6 +27,27 @@ export class WebexUnauthorizedError extends WebexApiError {
 /** 403: the token lacks a scope or the person a role. */
 export class WebexForbiddenError extends WebexApiError {
   readonly kind = 'forbidden';
+}
+
+/**
+ * 400 or 401 from the token endpoint: Webex will not honour this code or refresh token (expired,
+ * revoked, used up, or the client's credentials are wrong). Decided on the status alone, as the
+ * Webex SDKs do: the body may be OAuth-shaped (`error: invalid_grant`) or Webex's REST shape,
+ * which has no `error` field at all.
+ */
+export class WebexGrantRefusedError extends WebexApiError {
+  readonly kind = 'grant-refused';
+
+  constructor(
+    message: string,
+    operation: string,
+    status: number,
+    trackingId: string | undefined,
+    /** What Webex said, for the log: the OAuth `error` code and/or its description, shortened. */
+    readonly reason?: string,
+  ) {
+    super(message, operation, status, trackingId);
+  }
 }
 
 /** 429 (or 503/423 with Retry-After): Webex asks us to slow down. */
@@ -52,20 +74,7 @@ export class WebexBadResponseError extends WebexApiError {
   readonly kind = 'bad-response';
 }
 
-/**
- * Any other 4xx: the request was refused for a reason that will not change on retry.
- * At the token endpoint `oauthError` carries the OAuth error code, e.g. `invalid_grant`.
- */
+/** Any other 4xx: the request was refused for a reason that will not change on retry. */
 export class WebexRejectedError extends WebexApiError {
   readonly kind = 'rejected';
-
-  constructor(
-    message: string,
-    operation: string,
-    status: number,
-    trackingId: string | undefined,
-    readonly oauthError?: string,
-  ) {
-    super(message, operation, status, trackingId);
-  }
 }
