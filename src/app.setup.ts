@@ -5,9 +5,7 @@ import hbs from 'hbs';
 import helmet from 'helmet';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { signedOutHomeMiddleware } from './auth/signed-out-home';
-import { appConfig, oauthConfig, sandboxConfig, sessionConfig } from './config';
-import { logsEveryRequest } from './logging';
+import { appConfig, oauthConfig, sandboxConfig } from './config';
 import { requestIdMiddleware } from './logging/request-id';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
@@ -23,7 +21,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const sandbox = app.get<ConfigType<typeof sandboxConfig>>(sandboxConfig.KEY);
   const oauth = app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
 
   app.disable('x-powered-by');
   // Every page is personal and sent with no-store: an ETag (a hash of each body) would buy nothing.
@@ -33,15 +30,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
   app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
-  // Not when every request is logged: its line is written in the Nest pipeline (LoggingModule).
-  if (config.nodeEnv !== 'development' && !logsEveryRequest(app)) {
-    app.use(
-      signedOutHomeMiddleware(app.getHttpAdapter().getInstance(), {
-        cookieName: session.cookieName,
-        canonicalHostname: new URL(oauth.publicOrigin).hostname,
-      }),
-    );
-  }
   // Water.css from its npm package, served by the service itself: no CDN.
   app.useStaticAssets(join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css'), {
     ...STATIC_OPTIONS,

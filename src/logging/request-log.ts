@@ -20,11 +20,6 @@ function levelOf(res: ServerResponse, error: unknown): Level {
   return res.statusCode >= 400 ? 'warn' : SUCCESS_LEVEL;
 }
 
-/** Whether a logger at this level writes a line for a request that succeeds. */
-export function logsSuccessfulRequests(logger: Pick<Logger, 'isLevelEnabled'>): boolean {
-  return logger.isLevelEnabled(SUCCESS_LEVEL);
-}
-
 /**
  * One line per request once it is answered ("GET /path 200 12ms", with req, res and the time),
  * and every line written while it runs tagged with its id (the logger's mixin reads it).

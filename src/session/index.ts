@@ -1,6 +1,5 @@
 export { SessionModule, SESSION_STORE, REDIS_CLIENT } from './session.module';
 export { SessionService } from './session.service';
-export { carriesSessionCookie } from './session-cookie';
 export { LoginStateStore, MemoryLoginStateStore, type PendingSignIn } from './login-state.store';
 export { GrantStore, GrantGoneError, GrantBusyError, type Grant, type GrantTokens } from './grant.store';
 export { BoundedMemoryStore } from './bounded-memory.store';
