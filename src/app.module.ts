@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from './auth';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { PageInterceptor } from './common/page';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
@@ -21,6 +22,9 @@ import { WebexModule } from './webex';
     SandboxModeModule,
     HealthModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+  providers: [
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+    { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
+  ],
 })
 export class AppModule {}

@@ -43,6 +43,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('view options', { layout: 'layouts/main' });
   const partials = join(ROOT_DIR, 'views', 'partials');
   hbs.registerPartials(partials);
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   // Views are read at each render outside production; partials are registered once, so in
   // development they are registered again when one changes (no restart needed for either).
   if (config.nodeEnv === 'development') {

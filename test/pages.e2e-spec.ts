@@ -211,6 +211,21 @@ describe('Pages', () => {
       ['the not-found page', (agent) => agent.get('/nope')],
     ];
 
+    it('marks where the person is in the navigation, and offers the signed-in links only when signed in', async () => {
+      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      const current = (html: string) => [...html.matchAll(/<a href="([^"]+)" aria-current="page">/g)].map((m) => m[1]);
+
+      const spaces = await agent.get('/listrooms');
+      const home = await agent.get('/');
+      const signedOut = await booted.agent().get('/');
+
+      expect(current(spaces.text)).toEqual(['/listrooms']);
+      expect(current(home.text)).toEqual(['/']);
+      expect(titleOf(spaces.text)).toMatch(/^Spaces List/);
+      expect(linkTargets(home.text, 'Spaces')).toEqual(['/listrooms']);
+      expect(linkTargets(signedOut.text, 'Spaces')).toEqual([]);
+    });
+
     it.each(pages)('%s declares its language and has a title', async (_name, open) => {
       const response = await open(booted.agent());
 

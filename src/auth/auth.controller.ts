@@ -1,7 +1,8 @@
-import { Controller, Get, Header, UseGuards, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards, Post, Render, Req, Res } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { Page } from '../common/page';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
@@ -18,15 +19,12 @@ export class AuthController {
 
   /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
   @Get(['/', '/index.html'])
-  @Header('Cache-Control', 'no-store')
+  @Page('Home')
   home(@Req() req: Request, @Res() res: Response): void {
-    const user = req.session?.user;
-    if (user && req.session.grantId) {
-      return res.render('authenticated', { title: 'Authenticated', displayName: user.displayName, signedIn: true });
-    }
-    const notice = req.session?.notice;
+    const { user, grantId, notice } = req.session;
+    if (user && grantId) return res.render('authenticated', { title: 'Authenticated', displayName: user.displayName });
     if (notice) delete req.session.notice;
-    res.render('index', { title: 'Home', notice });
+    res.render('index', { notice });
   }
 
   @UseGuards(ThrottlerGuard)
@@ -41,14 +39,13 @@ export class AuthController {
 
   /** The tutorial links to GET /logout; a GET must not change state, so it shows the button. */
   @Get('logout')
-  @Header('Cache-Control', 'no-store')
-  logoutPage(@Req() req: Request, @Res() res: Response): void {
-    res.render('logout', { title: 'Log out', signedIn: Boolean(req.session?.user) });
-  }
+  @Page('Log out')
+  @Render('logout')
+  logoutPage(): void {}
 
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.tokens.endGrant(req.session?.grantId);
+    await this.tokens.endGrant(req.session.grantId);
     await this.sessions.destroy(req, res);
     res.redirect(303, '/');
   }

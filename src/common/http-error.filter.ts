@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging';
 import { presentError } from './error-presentation';
+import { pageLocals } from './page';
 
 /**
  * The edge for every failure: an error page (error.hbs) for browsers, a JSON error for clients
@@ -53,12 +54,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.status(view.status).render(
       'error',
       {
-        title: view.title,
+        ...pageLocals(req, view.title),
         status: view.status,
         message: view.message,
         trackingId: view.trackingId,
         requestId,
-        signedIn: Boolean(req.session?.user),
       },
       (renderError: Error | null, html?: string) => {
         if (renderError) {

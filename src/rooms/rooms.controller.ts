@@ -1,8 +1,9 @@
-import { Controller, Get, Header, Inject, Render, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Render, Req } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
 import type { Request } from 'express';
 import { SessionTokensService } from '../auth';
+import { Page } from '../common/page';
 import { webexConfig } from '../config';
 import { WebexApiService, type WebexRoom } from '../webex';
 
@@ -48,13 +49,11 @@ export class RoomsController {
   ) {}
 
   @Get('listrooms')
-  @Header('Cache-Control', 'no-store')
+  @Page('Spaces List')
   @Render('list-rooms')
   async listRooms(@Req() req: Request) {
     const { rooms, truncated } = await this.tokens.withAccessToken(req, (token) => this.webex.listRooms(token));
     return {
-      title: 'Spaces List',
-      signedIn: true,
       rooms: rooms.map(toRoomView),
       summary: `${rooms.length} space${rooms.length === 1 ? '' : 's'}`,
       truncated,
