@@ -1,7 +1,7 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { apiRoutes } from './api.routes';
 import { controlsRoutes } from './controls.routes';
-import { EmulatorInputError } from './emulator.types';
+import { EmulatorInputError, type ObservedRequest } from './emulator.types';
 import { oauthRoutes } from './oauth.routes';
 import type { RouteContext } from './route-context';
 import { EmulatorHttpError, describeRequest, locals, newTrackingId, sendError } from './webex-responses';
@@ -36,11 +36,32 @@ function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   };
 }
 
+/** Tells the observer of each request once it is answered; see EmulatorOptions.onRequest. */
+function observeRequests(onRequest: (request: ObservedRequest) => void): RequestHandler {
+  return (req, res, next) => {
+    const target = req.originalUrl;
+    const mark = target.indexOf('?');
+    // 'close' follows 'finish', and also comes for an answer that was never finished (a hung route).
+    res.on('close', () => {
+      const link = res.getHeader('link');
+      onRequest({
+        method: req.method,
+        path: mark < 0 ? target : target.slice(0, mark),
+        query: mark < 0 ? '' : target.slice(mark + 1),
+        status: res.statusCode,
+        link: typeof link === 'string' ? link : undefined,
+      });
+    });
+    next();
+  };
+}
+
 export function createEmulatorApp(ctx: RouteContext): Express {
   const app = express();
   app.disable('x-powered-by');
   // ETags would cost a hash of every body; Webex clients do not revalidate.
   app.set('etag', false);
+  if (ctx.settings.onRequest) app.use(observeRequests(ctx.settings.onRequest));
   app.use((_req, res, next) => {
     const trackingId = newTrackingId();
     Object.assign(res.locals, { trackingId, shape: 'rest' });

@@ -21,6 +21,7 @@ export interface EmulatorSettings {
   autoConsentUser?: SeedUserHandle;
   stateFile?: string;
   log: (line: string) => void;
+  onRequest?: EmulatorOptions['onRequest'];
 }
 
 export function checkInteger(value: unknown, name: string, min: number, max: number): number {
@@ -122,6 +123,7 @@ export function resolveOptions(options: EmulatorOptions): EmulatorSettings {
       options.autoConsentUser === undefined ? undefined : checkSeedHandle(options.autoConsentUser, 'autoConsentUser'),
     stateFile: options.stateFile,
     log: options.log ?? (() => undefined),
+    onRequest: options.onRequest,
   };
 }
 

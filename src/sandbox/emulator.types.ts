@@ -45,6 +45,23 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** Notable events only (start, faults), never per request; never tokens, secrets or codes. */
   log?: (line: string) => void;
+  /**
+   * For tests: told of each request once it is answered, e.g. to check what a client sent against
+   * Webex's OpenAPI description. It gets no headers or bodies, so never a token.
+   */
+  onRequest?: (request: ObservedRequest) => void;
+}
+
+/** A request as the onRequest observer sees it. */
+export interface ObservedRequest {
+  method: string;
+  /** As requested, e.g. /v1/rooms. */
+  path: string;
+  /** The raw query string without its '?'; '' when there is none. */
+  query: string;
+  status: number;
+  /** The Link header of the answer, if it had one. */
+  link?: string;
 }
 
 export interface SeedUserSummary {

@@ -1,0 +1,11 @@
+export {
+  FIELDS_THE_SERVICE_READS,
+  WEBEX_API_BASE_PATH,
+  WEBEX_CONTRACT_FILE,
+  WebexContract,
+  toJsonSchema,
+  type ContractAnswer,
+  type ContractOperation,
+  type WebexContractOptions,
+} from './webex-contract';
+export type * from './openapi.types';

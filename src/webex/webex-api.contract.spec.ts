@@ -1,0 +1,146 @@
+import { Test } from '@nestjs/testing';
+import { configModule } from '../config';
+import { SEED_USER_HANDLES, startWebexEmulator, type WebexEmulator } from '../sandbox';
+import type { ObservedRequest } from '../sandbox/emulator.types';
+import { WebexContract } from './contract';
+import { WebexApiService } from './webex-api.service';
+import { WebexModule } from './webex.module';
+
+const CLIENT = { clientId: 'contract-client', clientSecret: 'contract-secret-value' };
+const REDIRECT_URI = 'http://127.0.0.1:8080/oauth';
+/** Webex's OpenAPI description does not cover OAuth; shared/webex-platform.md holds what is known of it. */
+const OAUTH_PATHS = new Set(['/v1/authorize', '/v1/access_token']);
+
+/**
+ * Every request the service sends to the Webex API, as the emulator received it, must be an
+ * operation in Webex's OpenAPI description, with only the query parameters that operation
+ * declares and values its schemas allow (e.g. max 1-1000).
+ *
+ * Next-page requests are the exception: the service follows a Link as given (Webex says the URL is
+ * opaque), so what it carries (the emulator's `cursor`, which the document does not declare) is
+ * Webex's choice, not the service's. Such a request passes when its URL is exactly one the emulator
+ * sent in a Link before, and it is still an operation in the document.
+ */
+function contractProblems(contract: WebexContract, observed: readonly ObservedRequest[]): string[] {
+  const linked = new Set<string>();
+  const problems: string[] = [];
+  for (const request of observed.filter((r) => !OAUTH_PATHS.has(r.path))) {
+    const target = request.query ? `${request.path}?${request.query}` : request.path;
+    if (!linked.has(target)) {
+      problems.push(...contract.requestProblems(request.method, target));
+    } else if (!contract.operationFor(request.method, target)) {
+      problems.push(`${request.method} ${target}: a followed link to no operation in the document`);
+    }
+    const next = request.link && /<([^>]+)>;\s*rel="next"/.exec(request.link)?.[1];
+    if (next) linked.add(`${new URL(next).pathname}${new URL(next).search}`);
+  }
+  return problems;
+}
+
+describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () => {
+  const contract = WebexContract.load();
+  const savedEnv = { ...process.env };
+  let emulator: WebexEmulator;
+  let observed: ObservedRequest[] = [];
+  let close: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    emulator = await startWebexEmulator({
+      clients: [{ ...CLIENT, redirectUris: [REDIRECT_URI], scopes: ['spark:people_read', 'spark:rooms_read'] }],
+      onRequest: (request) => observed.push(request),
+    });
+  });
+  afterAll(() => emulator.close());
+  beforeEach(() => {
+    observed = [];
+  });
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+    process.env = { ...savedEnv };
+  });
+
+  async function make(env: Record<string, string> = {}): Promise<WebexApiService> {
+    const authInitUrl = new URL(`${emulator.apiBaseUrl}/authorize`);
+    authInitUrl.search = new URLSearchParams({
+      client_id: CLIENT.clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: 'spark:people_read spark:rooms_read',
+    }).toString();
+    process.env = {
+      ...savedEnv,
+      NODE_ENV: 'test',
+      AUTH_INIT_URL: authInitUrl.href,
+      CLIENT_SECRET: CLIENT.clientSecret,
+      ...env,
+    };
+    const moduleRef = await Test.createTestingModule({ imports: [configModule(), WebexModule] }).compile();
+    await moduleRef.init();
+    close = () => moduleRef.close();
+    return moduleRef.get(WebexApiService);
+  }
+
+  const tokenFor = (handle: string) => emulator.controls.issueTokens(handle, CLIENT.clientId).access_token;
+  /** The API requests, each answered 200: a refused request would prove nothing about the next one. */
+  function apiRequests(): ObservedRequest[] {
+    const api = observed.filter((r) => !OAUTH_PATHS.has(r.path));
+    expect(api.map((r) => r.status)).toEqual(api.map(() => 200));
+    return api;
+  }
+
+  it('asks for the signed-in person as the document says, for every seeded user', async () => {
+    const service = await make();
+    for (const handle of SEED_USER_HANDLES) await service.getMe(tokenFor(handle));
+    expect(apiRequests().map((r) => r.path)).toEqual(SEED_USER_HANDLES.map(() => '/v1/people/me'));
+    expect(contractProblems(contract, observed)).toEqual([]);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['the default page size and cap', {}],
+    ['pages of one room, up to 40', { ROOMS_PAGE_SIZE: '1', ROOMS_LIMIT: '40' }],
+    ['pages of 100 and no practical cap', { ROOMS_PAGE_SIZE: '100', ROOMS_LIMIT: '100000' }],
+    ['a cap below the page size', { ROOMS_LIMIT: '5' }],
+  ])('lists rooms as the document says, with %s, for every seeded user', async (_label, env) => {
+    const service = await make(env);
+    const pages = new Map<string, number>();
+    for (const handle of SEED_USER_HANDLES) {
+      const before = observed.length;
+      await service.listRooms(tokenFor(handle));
+      pages.set(handle, observed.length - before);
+    }
+    expect(apiRequests().every((r) => r.path === '/v1/rooms')).toBe(true);
+    // Carol's 2,600 rooms take more than one page in every case but the cap of 5.
+    if (env.ROOMS_LIMIT !== '5') expect(pages.get('carol')).toBeGreaterThan(1);
+    expect(contractProblems(contract, observed)).toEqual([]);
+  });
+
+  it('would notice a request outside the contract, and a made-up next page', () => {
+    const request = (path: string, query: string, link?: string): ObservedRequest => ({
+      method: 'GET',
+      path,
+      query,
+      status: 200,
+      link,
+    });
+    const next = `${emulator.apiBaseUrl}/rooms?cursor=abc`;
+    expect(
+      contractProblems(contract, [
+        request('/v1/rooms', 'max=0'),
+        request('/v1/rooms', 'max=1001&sortBy=lastactivity'),
+        request('/v1/rooms', 'max=100', `<${next}>; rel="next"`),
+        request('/v1/rooms', 'cursor=abc'),
+        request('/v1/rooms', 'cursor=made-up'),
+        request('/v1/rooms/', ''),
+        request('/v1/people/me', 'callingData=1'),
+        request('/v1/access_token', ''),
+      ]),
+    ).toEqual([
+      'GET /rooms: query/max must be >= 1',
+      'GET /rooms: query/max must be <= 1000',
+      'GET /rooms: query must NOT have additional properties: cursor',
+      'GET /rooms/: no such operation in the document',
+      'GET /people/me: query/callingData must be boolean',
+    ]);
+  });
+});
