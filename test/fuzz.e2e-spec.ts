@@ -1,10 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { ConfigType } from '@nestjs/config';
+import { ModulesContainer } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT_DIR } from '../src/app.setup';
+import { oauthConfig } from '../src/config';
 import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, freePort, type BootedApp } from './support/app';
-import { startTestEmulator } from './support/emulator';
+import { bootApp, E2E_SESSION_SECRET, freePort, type BootedApp } from './support/app';
+import { E2E_CLIENT, startTestEmulator } from './support/emulator';
 import { signIn, signedIn } from './support/flow';
-import { h1Of, setCookie, textOf } from './support/html';
+import { h1Of, leaksIn, setCookie, textOf } from './support/html';
 import { rawHeader, rawRequest, type RawRequest, type RawResponse } from './support/raw';
 
 /** Change it to explore; a failure prints the seed and the request, so it can be replayed. */
@@ -318,4 +325,609 @@ describe('Fuzzing every route with malformed requests', () => {
     expect(textOf(greeting.text)).toContain('So happy to meet');
     expect((await agent.get('/listrooms')).status).toBe(200);
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The routing fuzz: every route the app has, under every spelling of its path that clients,
+// proxies and scanners send, signed out and signed in. Deterministic: the same requests every run.
+
+/** A route as the app serves it: a controller's handler, or one file under a static mount. */
+interface AppRoute {
+  method: string;
+  path: string;
+  kind: 'handler' | 'static';
+}
+
+/** A layer of Express's router (router 2.x), as far as this suite reads it. */
+interface RouterLayer {
+  name: string;
+  rawPath?: unknown;
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+const routeKey = (route: Pick<AppRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;
+
+function joinPaths(...parts: string[]): string {
+  return `/${parts
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/')}`;
+}
+
+/** Every handler of every controller, from Nest's metadata: a new @Get() is fuzzed without editing this file. */
+function controllerRoutes(app: NestExpressApplication): AppRoute[] {
+  const routes: AppRoute[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (!metatype) continue;
+      const prefixes = [(Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined) ?? '/'].flat();
+      const prototype = metatype.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (paths === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        for (const prefix of prefixes) {
+          for (const path of [paths].flat()) routes.push({ method, path: joinPaths(prefix, path), kind: 'handler' });
+        }
+      }
+    }
+  }
+  return routes.sort((a, b) => routeKey(a).localeCompare(routeKey(b)));
+}
+
+function routerLayers(app: NestExpressApplication): RouterLayer[] {
+  return (app.getHttpAdapter().getInstance() as { router: { stack: RouterLayer[] } }).router.stack;
+}
+
+/** The routes in Express's router, without the catch-alls ({*splat}) that middleware is mounted on. */
+function routerRoutes(layers: RouterLayer[]): string[] {
+  const keys = layers.flatMap(({ route }) =>
+    route && !route.path.includes('*')
+      ? Object.keys(route.methods)
+          .filter((method) => method !== '_all')
+          .map((method) => `${method.toUpperCase()} ${route.path}`)
+      : [],
+  );
+  return [...new Set(keys)].sort();
+}
+
+/** The static mounts in Express's router: one ending in / serves public/, any other one file. */
+function staticRoutes(layers: RouterLayer[]): AppRoute[] {
+  return layers
+    .filter((layer) => layer.name === 'serveStatic')
+    .map((layer) => String(layer.rawPath))
+    .flatMap((mount) =>
+      mount.endsWith('/')
+        ? readdirSync(join(ROOT_DIR, 'public'))
+            .sort()
+            .map((file) => mount + file)
+        : [mount],
+    )
+    .map((path) => ({ method: 'GET', path, kind: 'static' }));
+}
+
+/** What a spelling of a route's path must be answered with. */
+type Routing =
+  /** The router matches it: the same status (and redirect) as the path as registered. */
+  | 'same'
+  /** No route matches: the 404 page. */
+  | 'not found'
+  /** A broken percent-escape: the 400 page. */
+  | 'bad request'
+  /** Static files: the file (mount paths ignore case and escapes are decoded) or the 404 page. */
+  | 'same or not found';
+
+interface Spelling {
+  name: string;
+  target: string;
+  routing: Routing;
+}
+
+/** 10 kB and not token-shaped (the leak check flags 43+ base64url characters in a row). */
+const QUERY_10KB = `q=${'0123456789.'.repeat(931)}`;
+
+function mixedCase(path: string): string {
+  return [...path].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+}
+
+/** The first letter of the last segment as a percent-escape: /login → /%6Cogin. */
+function percentEncodedLetter(path: string): string | undefined {
+  const at = path.lastIndexOf('/') + 1;
+  if (at >= path.length) return undefined;
+  return `${path.slice(0, at)}%${path.charCodeAt(at).toString(16).toUpperCase()}${path.slice(at + 1)}`;
+}
+
+function spellingsOf(route: AppRoute, ownHost: string): Spelling[] {
+  const path = route.path;
+  const handler = route.kind === 'handler';
+  const spellings: { name: string; target: string | undefined; routing: Routing }[] = [
+    { name: 'as registered', target: path, routing: 'same' },
+    { name: 'trailing slash', target: `${path}/`, routing: handler ? 'same' : 'not found' },
+    { name: 'UPPER case', target: path.toUpperCase(), routing: handler ? 'same' : 'same or not found' },
+    { name: 'Mixed case', target: mixedCase(path), routing: handler ? 'same' : 'same or not found' },
+    { name: 'absolute-form, any host', target: `http://any.host${path}`, routing: 'same' },
+    { name: 'absolute-form, own host', target: `http://${ownHost}${path}`, routing: 'same' },
+    { name: 'duplicate leading slash', target: `/${path}`, routing: 'not found' },
+    { name: 'duplicate trailing slash', target: `${path}//`, routing: 'not found' },
+    {
+      name: 'percent-encoded letter',
+      target: percentEncodedLetter(path),
+      routing: handler ? 'not found' : 'same or not found',
+    },
+    { name: 'percent-encoded slash', target: `${path}%2F`, routing: 'not found' },
+    { name: 'percent-encoded dot-dot', target: `/%2e%2e${path}`, routing: 'not found' },
+    { name: 'invalid UTF-8 escape', target: `${path}%FF`, routing: 'bad request' },
+    { name: 'truncated escape', target: `${path}%E0%A4%A`, routing: 'bad request' },
+    { name: 'lone percent', target: `${path}%`, routing: 'bad request' },
+    { name: ';params', target: `${path};jsessionid=x`, routing: 'not found' },
+    // Not allowed in a request target, but Node passes it on, and the router drops it as a URL parser would.
+    { name: '#fragment', target: `${path}#fragment`, routing: 'same' },
+    { name: '10 kB query', target: `${path}?${QUERY_10KB}`, routing: 'same' },
+  ];
+  // Spellings that come out alike for a path ("/" in upper case is "/"): the first one counts.
+  const seen = new Set<string>();
+  return spellings.filter((s): s is Spelling => s.target !== undefined && !seen.has(s.target) && !!seen.add(s.target));
+}
+
+/** The callback's query variants; a function gets a live state (a pending sign-in, bound to the sender's session). */
+const CALLBACK_QUERIES: { name: string; query: string | ((liveState: string) => string) }[] = [
+  { name: 'no code, no state', query: '' },
+  { name: 'code only', query: 'code=c0de' },
+  { name: 'state only', query: 'state=st4te' },
+  { name: 'code and an unknown state', query: 'code=c0de&state=st4te' },
+  { name: 'a made-up code and a live state', query: (state) => `code=c0de&state=${state}` },
+  { name: 'error=access_denied and a live state', query: (state) => `error=access_denied&state=${state}` },
+  { name: 'error=server_error', query: 'error=server_error&state=st4te' },
+  { name: 'an error with markup', query: `error=${encodeURIComponent('<script>alert(1)</script>')}&state=st4te` },
+  { name: 'empty code and state', query: 'code=&state=' },
+  { name: 'a repeated code', query: 'code=a&code=b&state=st4te' },
+  { name: 'code as an array', query: 'code[]=a&state=st4te' },
+  { name: 'code as an object', query: 'code[a]=b&state=st4te' },
+  { name: 'prototype pollution', query: 'code[__proto__][polluted]=1&state[constructor][prototype][polluted]=1' },
+  { name: 'invalid UTF-8 in code and state', query: 'code=%FF&state=%E0%A4%A' },
+  { name: 'lone percents', query: 'code=%&state=%' },
+  { name: 'NUL bytes', query: 'code=%00&state=%00' },
+  { name: 'a 10 kB code', query: `code=${'c0de.'.repeat(2048)}&state=st4te` },
+  { name: 'an extra parameter', query: 'code=c0de&state=st4te&extra=1' },
+];
+
+type SignInState = 'signed out' | 'signed in';
+
+interface RoutingCase {
+  /** Which route, which spelling, which request: "GET /login · trailing slash: HEAD /login/". */
+  name: string;
+  route: AppRoute;
+  spelling: Spelling;
+  method: string;
+  callbackQuery?: (typeof CALLBACK_QUERIES)[number];
+}
+
+interface RoutingAnswer {
+  routingCase: RoutingCase;
+  requestId: string;
+  response: RawResponse;
+}
+
+interface RoutingRun {
+  answers: RoutingAnswer[];
+  /** Lines logged at error level while the cases ran, each with the case whose request id it carries. */
+  errorLines: string[];
+}
+
+/** A target as a failure shows it: the 10 kB query cut short. */
+function shown(target: string): string {
+  return target.length > 100 ? `${target.slice(0, 60)}… (${target.length} characters)` : target;
+}
+
+function routingCasesOf(routes: AppRoute[], ownHost: string, callbackPath: string): RoutingCase[] {
+  const cases: RoutingCase[] = [];
+  for (const route of routes) {
+    const spellings = spellingsOf(route, ownHost);
+    for (const spelling of spellings) {
+      // No route takes OPTIONS: sent where the router matches the path (elsewhere it is the 404 again).
+      const methods = [route.method, 'HEAD', ...(/same/.test(spelling.routing) ? ['OPTIONS'] : [])];
+      for (const method of [...new Set(methods)]) {
+        const name = `${routeKey(route)} · ${spelling.name}: ${method} ${shown(spelling.target)}`;
+        cases.push({ name, route, spelling, method });
+      }
+    }
+    if (route.kind !== 'handler' || route.path !== callbackPath) continue;
+    // The callback's own parameters, on each spelling the router sends to it.
+    for (const spelling of spellings.filter((s) => s.routing === 'same' && !/[?#]/.test(s.target))) {
+      for (const callbackQuery of CALLBACK_QUERIES) {
+        for (const method of ['GET', 'HEAD']) {
+          const name = `${routeKey(route)} · ${spelling.name}, ${callbackQuery.name}: ${method} ${spelling.target}?…`;
+          cases.push({ name, route, spelling, method, callbackQuery });
+        }
+      }
+    }
+  }
+  return cases;
+}
+
+/** Stack frames, source paths, error class names: what an answer must never show of the inside. */
+const INTERNALS = [
+  { what: 'a stack frame', pattern: /\bat\s+\S+\s+\([^)]*:\d+:\d+\)|\bat\s+\/\S*:\d+:\d+|^\s+at\s/m },
+  { what: 'node_modules', pattern: /node_modules/ },
+  { what: 'TypeError', pattern: /TypeError/ },
+  { what: 'a /src/ path', pattern: /\/src\// },
+  { what: 'the project directory', pattern: new RegExp(ROOT_DIR.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) },
+];
+
+const TOKEN_SHAPED = /[A-Za-z0-9_-]{43,}/;
+
+/** Never in an answer: the integration's and the sessions' secrets, nor the names of what carries them. */
+const SECRETS = [E2E_CLIENT.clientSecret, E2E_SESSION_SECRET, 'client_secret', 'code_verifier', 'Bearer '];
+
+/** Each state's run takes a second or two; a loaded CI machine gets room. */
+const ROUTING_FUZZ_TIMEOUT_MS = 30_000;
+
+const ERROR_PAGE_H1 = 'Webex Integration example: Error';
+
+/**
+ * What is wrong with an answer, whatever the route: [] when nothing is. `sessionId`, the signed-in
+ * session's id, must not be in a body (a Set-Cookie may carry it again).
+ */
+function answerProblems({ routingCase, response }: RoutingAnswer, sessionId?: string): string[] {
+  const problems: string[] = [];
+  if (response.timedOut || response.status === 0) return [`no answer (${response.error ?? 'closed'})`];
+  if (response.status >= 500) problems.push(`status ${response.status}`);
+  // The app's security headers: the answer came from the app, not from Node's parser refusing the request.
+  if (rawHeader(response, 'content-security-policy') === undefined) problems.push('not answered by the app');
+
+  const type = rawHeader(response, 'content-type') ?? '';
+  const head = routingCase.method === 'HEAD';
+  if (head && response.body !== '') problems.push('a body in the answer to HEAD');
+  if (response.status >= 400) {
+    if (!/^(text\/html|application\/json)\b/.test(type)) problems.push(`an error answered as "${type}"`);
+    if (!head && type.startsWith('text/html')) {
+      if (h1Of(response.body) !== ERROR_PAGE_H1 || !/<\/html>\s*$/.test(response.body))
+        problems.push('not the error page');
+    }
+    if (!head && type.startsWith('application/json')) {
+      try {
+        JSON.parse(response.body);
+      } catch {
+        problems.push('JSON that does not parse');
+      }
+    }
+  }
+
+  const location = rawHeader(response, 'location') ?? '';
+  // A static file's bytes are what is on disk; everything else was made by the app.
+  const madeByApp = !(routingCase.route.kind === 'static' && response.status < 300);
+  if (madeByApp) {
+    // Express's redirect body repeats the Location: the sign-in's state and PKCE challenge are meant to be there.
+    const body = location ? response.body.split(location).join('') : response.body;
+    for (const { what, pattern } of INTERNALS) if (pattern.test(body)) problems.push(`${what} in the body`);
+    for (const leak of leaksIn(body, sessionId ? [...SECRETS, sessionId] : SECRETS))
+      problems.push(`${leak} in the body`);
+  }
+  for (const [name, values] of Object.entries(response.headers)) {
+    for (const value of values) {
+      for (const secret of SECRETS)
+        if (value.includes(secret)) problems.push(`secret ${secret.slice(0, 6)}… in ${name}`);
+      // The Location's state and challenge and the session cookie's signature are token-shaped by design.
+      if (name !== 'location' && name !== 'set-cookie' && TOKEN_SHAPED.test(value)) {
+        problems.push(`something token-shaped in ${name}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The status, and a redirect's target without its query (each sign-in has a state of its own). */
+function outcomeOf(response: RawResponse): string {
+  const location = rawHeader(response, 'location');
+  return location === undefined ? String(response.status) : `${response.status} → ${location.split('?')[0]}`;
+}
+
+function isErrorPage(response: RawResponse, status: number, method: string): boolean {
+  if (response.status !== status || !(rawHeader(response, 'content-type') ?? '').startsWith('text/html')) return false;
+  return method === 'HEAD' || h1Of(response.body) === ERROR_PAGE_H1;
+}
+
+/** Whether each answer is routed as its spelling says: [] when all are. */
+function routingProblems(answers: RoutingAnswer[]): string[] {
+  const answerTo = new Map(
+    answers.map((a) => [`${a.routingCase.method} ${a.routingCase.spelling.target}`, a.response]),
+  );
+  const problems: string[] = [];
+  for (const { routingCase, response } of answers) {
+    const { route, spelling, method, callbackQuery, name } = routingCase;
+    const got = outcomeOf(response);
+    const fail = (expected: string) => problems.push(`${name} → ${got}, expected ${expected}`);
+    if (callbackQuery) {
+      // Forged or broken callbacks: refused with the error page, never a sign-in.
+      if (![400, 403].some((status) => isErrorPage(response, status, method))) fail('the 400 or 403 error page');
+      continue;
+    }
+    // No route takes OPTIONS; HEAD is answered as GET is.
+    const routed = method === 'OPTIONS' ? undefined : method === 'HEAD' ? 'GET' : method;
+    const routing: Routing =
+      routed === undefined && spelling.routing !== 'bad request' ? 'not found' : spelling.routing;
+    if (routing === 'not found' || routing === 'bad request') {
+      const status = routing === 'not found' ? 404 : 400;
+      if (!isErrorPage(response, status, method)) fail(`the ${status} error page`);
+      continue;
+    }
+    if (routed !== route.method) continue; // HEAD of a POST route: GET's business, fuzzed above.
+    const reference = answerTo.get(`${route.method} ${route.path}`);
+    if (!reference) continue;
+    // HEAD must answer as GET does for the same target; any other method as the path as registered.
+    const expected = outcomeOf(method === 'HEAD' ? (answerTo.get(`GET ${spelling.target}`) ?? reference) : reference);
+    if (got === expected) continue;
+    if (routing === 'same or not found' && isErrorPage(response, 404, method)) continue;
+    fail(routing === 'same' ? expected : `${expected} or the 404 page`);
+  }
+  return problems;
+}
+
+/** A signed-out answer sets a session cookie only when it starts a sign-in (saveUninitialized off). */
+function cookieProblems(answers: RoutingAnswer[], authorizeEndpoint: string): string[] {
+  return answers.flatMap(({ routingCase, response }) => {
+    const cookies = (response.headers['set-cookie'] ?? []).filter((c) => /^wxo\.sid=[^;]+/.test(c));
+    const startsSignIn =
+      response.status === 302 && rawHeader(response, 'location')?.startsWith(`${authorizeEndpoint}?`);
+    return cookies.length > 0 && !startsSignIn
+      ? [`${routingCase.name} → ${outcomeOf(response)} set a session cookie`]
+      : [];
+  });
+}
+
+/** The Webex authorize endpoint as the service sends browsers to it. */
+const authorizeEndpointOf = (emulator: WebexEmulator) => `${emulator.origin}/v1/authorize`;
+
+describe('Routing fuzz: every route, every spelling of its path, signed out and signed in', () => {
+  let emulator: WebexEmulator;
+  let booted: BootedApp;
+  let port: number;
+  let routes: AppRoute[];
+  let callbackPath: string;
+  let signedInCookie: string;
+  const runs = new Map<SignInState, Promise<RoutingRun>>();
+
+  const ownHost = () => `127.0.0.1:${port}`;
+  const newSessionCookie = async () =>
+    `wxo.sid=${setCookie(await signIn(booted.agent(), emulator, 'alice'), 'wxo.sid')?.value ?? ''}`;
+
+  /** A pending sign-in's state, bound to the session of `cookie` (or to a new one). */
+  async function liveState(cookie: string | undefined): Promise<string> {
+    const login = await rawRequest(port, { target: '/login', headers: cookie ? [['Cookie', cookie]] : [] });
+    const state = new URL(rawHeader(login, 'location') ?? 'http://invalid/').searchParams.get('state');
+    if (!state) throw new Error(`GET /login answered ${login.status}, not a sign-in`);
+    return state;
+  }
+
+  /** Every case, 16 at a time; each once per state however many tests read the answers. */
+  function runWhen(state: SignInState): Promise<RoutingRun> {
+    const known = runs.get(state);
+    if (known) return known;
+    const run = (async (): Promise<RoutingRun> => {
+      const cases = routingCasesOf(routes, ownHost(), callbackPath);
+      const results: RoutingAnswer[] = [];
+      const linesBefore = booted.logger.lines.length;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < cases.length) {
+            const index = next++;
+            const routingCase = cases[index];
+            const { method, spelling, callbackQuery } = routingCase;
+            // A POST /logout that is routed ends its session: each gets a signed-in session of its own.
+            const cookie =
+              state === 'signed out' ? undefined : method === 'POST' ? await newSessionCookie() : signedInCookie;
+            const query =
+              typeof callbackQuery?.query === 'function'
+                ? callbackQuery.query(await liveState(cookie))
+                : callbackQuery?.query;
+            const requestId = `rf-${state === 'signed out' ? 'out' : 'in'}-${index}`;
+            const headers: [string, string][] = [['X-Request-Id', requestId]];
+            if (cookie) headers.push(['Cookie', cookie]);
+            const target = query === undefined ? spelling.target : `${spelling.target}?${query}`;
+            const response = await rawRequest(port, { method, target, headers, timeoutMs: TIMEOUT_MS });
+            results.push({ routingCase, requestId, response });
+          }
+        }),
+      );
+      // The request's log line is written when its response closes: let the last ones land.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const caseOf = new Map(results.map((a) => [a.requestId, a.routingCase.name]));
+      const errorLines = booted.logger.lines
+        .slice(linesBefore)
+        .filter((line) => ERROR_LOG_LINE.test(line))
+        .map(
+          (line) =>
+            `${caseOf.get(/\brf-(?:out|in)-\d+\b/.exec(line)?.[0] ?? '') ?? '(no case)'}: ${line.slice(0, 300)}`,
+        );
+      results.sort((a, b) => a.requestId.localeCompare(b.requestId, 'en', { numeric: true }));
+      return { answers: results, errorLines };
+    })();
+    runs.set(state, run);
+    return run;
+  }
+  const answersWhen = async (state: SignInState) => (await runWhen(state)).answers;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    port = await freePort();
+    booted = await bootApp(emulator, {}, { listenPort: port });
+    // As in production (Express caches views when NODE_ENV=production): the error page is compiled
+    // once, not read and compiled again for each of the ~1,800 answers, three times the run's time.
+    booted.app.set('view cache', true);
+    routes = [...controllerRoutes(booted.app), ...staticRoutes(routerLayers(booted.app))];
+    callbackPath = booted.app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY).callbackPath;
+    signedInCookie = await newSessionCookie();
+  }, ROUTING_FUZZ_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await booted?.close();
+    await emulator?.close();
+  });
+
+  it('finds the routes in the app itself: the controllers’ routes are exactly the router’s, and every static file is served', async () => {
+    const handlers = routes.filter((r) => r.kind === 'handler').map(routeKey);
+    expect(handlers).toEqual(routerRoutes(routerLayers(booted.app)));
+    // The discovery found what the service is known to serve (it cannot come back empty and pass).
+    expect(routes.map(routeKey)).toEqual(
+      expect.arrayContaining([
+        'GET /',
+        'GET /index.html',
+        'GET /login',
+        `GET ${callbackPath}`,
+        'GET /listrooms',
+        'GET /logout',
+        'POST /logout',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /static/water.css',
+        'GET /static/app.css',
+        'GET /favicon.ico',
+      ]),
+    );
+    expect(callbackPath).toBe(new URL(E2E_CLIENT.redirectUri).pathname);
+    for (const route of routes.filter((r) => r.kind === 'static')) {
+      const response = await rawRequest(port, { target: route.path });
+      expect(`${route.path} → ${response.status}`).toBe(`${route.path} → 200`);
+    }
+  });
+
+  describe.each<SignInState>(['signed out', 'signed in'])('%s', (state) => {
+    it(
+      'answers every route × spelling × method (its own, HEAD, OPTIONS) with no 5xx, no stack or path, a clean error page, no secret, and no error logged',
+      async () => {
+        const { answers, errorLines } = await runWhen(state);
+        // The id inside the cookie's value (s:<id>.<signature>, URL-encoded).
+        const sessionId =
+          state === 'signed in'
+            ? decodeURIComponent(signedInCookie.slice('wxo.sid='.length)).slice(2).split('.')[0]
+            : undefined;
+        if (sessionId !== undefined) expect(sessionId).toMatch(/^[\w-]{24,}$/);
+        const problems = answers.flatMap((answer) =>
+          answerProblems(answer, sessionId).map(
+            (problem) => `${answer.routingCase.name} → ${answer.response.status}: ${problem}`,
+          ),
+        );
+        expect({ problems, errorLines }).toEqual({ problems: [], errorLines: [] });
+        expect(answers.length).toBeGreaterThan(routes.length * 30);
+        expect(Object.prototype).not.toHaveProperty('polluted');
+      },
+      ROUTING_FUZZ_TIMEOUT_MS,
+    );
+
+    it(
+      'routes each spelling as the router matches it: the route’s own answer, else the 404 page (400 for broken escapes)',
+      async () => {
+        expect(routingProblems(await answersWhen(state))).toEqual([]);
+      },
+      ROUTING_FUZZ_TIMEOUT_MS,
+    );
+
+    it(
+      'refuses every code/state variant of the callback with the error page (400 or 403), on every spelling',
+      async () => {
+        const callbackAnswers = (await answersWhen(state)).filter((a) => a.routingCase.callbackQuery);
+        expect(callbackAnswers.length).toBeGreaterThan(CALLBACK_QUERIES.length * 2);
+        expect(routingProblems(callbackAnswers)).toEqual([]);
+      },
+      ROUTING_FUZZ_TIMEOUT_MS,
+    );
+  });
+
+  it(
+    'signed out, sets a session cookie only on the answers that start a sign-in',
+    async () => {
+      expect(cookieProblems(await answersWhen('signed out'), authorizeEndpointOf(emulator))).toEqual([]);
+    },
+    ROUTING_FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    'still has the signed-in session it fuzzed with, and still signs people in',
+    async () => {
+      await answersWhen('signed in');
+      const home = await rawRequest(port, { target: '/', headers: [['Cookie', signedInCookie]] });
+      expect(h1Of(home.body)).toBe('Webex Integration example: Authenticated');
+      const agent = await signedIn(booted.agent(), emulator, 'bob');
+      expect((await agent.get('/listrooms')).status).toBe(200);
+    },
+    ROUTING_FUZZ_TIMEOUT_MS,
+  );
+
+  describe('where the router matches /login, a sign-in starts; where it does not, the 404 page', () => {
+    it.each(['/login/', '/LOGIN', '/LoGiN/', 'http://<own host>/login', 'http://any.host/login', '/login#fragment'])(
+      'GET %s: 302 to the Webex authorize URL, with a session cookie',
+      async (spelling) => {
+        const target = spelling.replace('<own host>', ownHost());
+        const response = await rawRequest(port, { target });
+        const location = new URL(rawHeader(response, 'location') ?? 'http://invalid/');
+        expect({ status: response.status, to: `${location.origin}${location.pathname}` }).toEqual({
+          status: 302,
+          to: authorizeEndpointOf(emulator),
+        });
+        expect(location.searchParams.get('client_id')).toBe(E2E_CLIENT.clientId);
+        expect(location.searchParams.get('state')).toMatch(/^[\w-]{22,}$/);
+        expect(response.headers['set-cookie']?.find((c) => c.startsWith('wxo.sid='))).toMatch(
+          /^wxo\.sid=s%3A[^;]+;.*HttpOnly/i,
+        );
+      },
+    );
+
+    it.each(['//login', '/login//', '/%6Cogin', '/login%2F', '/%2e%2e/login', '/login;jsessionid=x'])(
+      'GET %s: the 404 page, and no session',
+      async (target) => {
+        const response = await rawRequest(port, { target });
+        expect(response.status).toBe(404);
+        expect(rawHeader(response, 'content-type')).toMatch(/^text\/html/);
+        expect(h1Of(response.body)).toBe(ERROR_PAGE_H1);
+        expect(textOf(response.body)).toContain('There is no page at this address.');
+        expect(response.headers['set-cookie']).toBeUndefined();
+      },
+    );
+
+    it.each(['/login%FF', '/login%E0%A4%A', '/login%'])('GET %s: the 400 page, and no session', async (target) => {
+      const response = await rawRequest(port, { target });
+      expect(response.status).toBe(400);
+      expect(h1Of(response.body)).toBe(ERROR_PAGE_H1);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    });
+  });
+});
+
+describe('Regression: the session middleware no longer keeps its own copy of the router’s /login match', () => {
+  let emulator: WebexEmulator;
+  let booted: BootedApp;
+  let port: number;
+
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    port = await freePort();
+    booted = await bootApp(emulator, {}, { listenPort: port });
+  });
+
+  afterAll(async () => {
+    await booted?.close();
+    await emulator?.close();
+  });
+
+  it('GET /login/ and GET http://any.host/login answer a sign-in redirect, not 500', async () => {
+    const answers = [];
+    for (const target of ['/login/', 'http://any.host/login']) {
+      const response = await rawRequest(port, { target });
+      answers.push({
+        request: `GET ${target}`,
+        status: response.status,
+        to: rawHeader(response, 'location')?.split('?')[0],
+        sessionCookie: response.headers['set-cookie']?.some((c) => /^wxo\.sid=s%3A/.test(c)) ?? false,
+      });
+    }
+    const to = authorizeEndpointOf(emulator);
+    expect(answers).toEqual([
+      { request: 'GET /login/', status: 302, to, sessionCookie: true },
+      { request: 'GET http://any.host/login', status: 302, to, sessionCookie: true },
+    ]);
+    expect(booted.logger.lines.filter((line) => ERROR_LOG_LINE.test(line))).toEqual([]);
+  });
 });
