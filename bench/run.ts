@@ -37,6 +37,7 @@ import {
   type Run,
 } from './lib/report';
 import { SignInClient } from './lib/signin';
+import { WEBEX_CALL_SCOPES } from '../src/webex/webex.calls';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -155,7 +156,7 @@ class Bench {
         '--redirect-uri',
         `${this.serviceOrigin}/oauth`,
         '--scopes',
-        'spark:people_read spark:rooms_read',
+        WEBEX_CALL_SCOPES.join(' '),
       ],
       { cwd: ROOT, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
     );

@@ -30,13 +30,21 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
   app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
-  // Water.css from its npm package, served by the service itself: no CDN.
-  app.useStaticAssets(join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css'), {
-    ...STATIC_OPTIONS,
-    prefix: '/static/water.css',
-  });
-  app.useStaticAssets(join(ROOT_DIR, 'public'), { ...STATIC_OPTIONS, prefix: '/static/' });
-  app.useStaticAssets(join(ROOT_DIR, 'public', 'favicon.ico'), { ...STATIC_OPTIONS, prefix: '/favicon.ico' });
+  const staticFiles: [prefix: string, path: string][] = [
+    // Water.css from its npm package, served by the service itself: no CDN.
+    ['/static/water.css', join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css')],
+    ['/static/', join(ROOT_DIR, 'public')],
+    ['/favicon.ico', join(ROOT_DIR, 'public', 'favicon.ico')],
+  ];
+  for (const [prefix, path] of staticFiles) {
+    // Mounted paths match in any case, like routes: the callback must not be under one.
+    if (`${oauth.callbackPath.toLowerCase()}/`.startsWith(`${prefix.replace(/\/$/, '')}/`)) {
+      throw new Error(
+        `AUTH_INIT_URL’s redirect_uri path ${oauth.callbackPath} is under this service’s static files (${prefix}): use a path of its own, such as /oauth, in the integration and in AUTH_INIT_URL`,
+      );
+    }
+    app.useStaticAssets(path, { ...STATIC_OPTIONS, prefix });
+  }
 
   app.setBaseViewsDir(join(ROOT_DIR, 'views'));
   app.setViewEngine('hbs');

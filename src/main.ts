@@ -48,7 +48,6 @@ async function bootstrap(): Promise<void> {
   );
   logger.log(`Client id: ${config.oauth.clientId}`);
   logger.log(`Redirect URI: ${config.oauth.redirectUri}`);
-  logger.log(`Scopes: ${config.oauth.scopes.join(' ')}`);
   logger.log(`Open ${config.oauth.publicOrigin}/ in your browser to start.`);
 }
 

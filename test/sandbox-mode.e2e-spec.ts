@@ -2,6 +2,7 @@ import request from 'supertest';
 import { bootApp, freePort, type BootedApp } from './support/app';
 import { consent, followCallback, signedIn, startLogin, visit, type AppRequestOptions } from './support/flow';
 import { h1Of, roomTitlesOf, textOf } from './support/html';
+import { NEEDED_SCOPE } from './support/emulator';
 
 const BANNER = /class="sandbox-banner"/;
 
@@ -49,7 +50,7 @@ describe('Sandbox mode', () => {
     expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`http://localhost:${sandboxPort}/v1/authorize`);
     expect(authorizeUrl.searchParams.get('client_id')).toBe('sandbox-client');
     expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/oauth`);
-    expect(authorizeUrl.searchParams.get('scope')).toBe('spark:people_read spark:rooms_read');
+    expect(authorizeUrl.searchParams.get('scope')).toBe(NEEDED_SCOPE);
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
   });
 

@@ -1,9 +1,16 @@
 import request from 'supertest';
 import type { WebexEmulator } from '../src/sandbox';
 import { bootApp, type BootedApp } from './support/app';
-import { E2E_CLIENT, NEEDED_SCOPE, displayNameOf, startTestEmulator, type SeedHandle } from './support/emulator';
-import { callbackPath, consent, followCallback, openAuthorize, signIn, startLogin } from './support/flow';
-import { h1Of, leaksIn, setCookie, textOf } from './support/html';
+import {
+  E2E_CLIENT,
+  NEEDED_SCOPE,
+  displayNameOf,
+  portalAuthorizeUrl,
+  startTestEmulator,
+  type SeedHandle,
+} from './support/emulator';
+import { callbackPath, consent, followCallback, signIn, signedIn, startLogin } from './support/flow';
+import { h1Of, leaksIn, linkTargets, setCookie, textOf } from './support/html';
 
 const HOME_SIGNED_OUT = 'Webex Integration example: Home';
 const HOME_SIGNED_IN = 'Webex Integration example: Authenticated';
@@ -450,22 +457,25 @@ describe('Signing in with Webex', () => {
     });
   });
 
-  describe('an integration without a scope the service asks for', () => {
+  // A tutorial-made integration grants only what the tutorial ticks: sign-in must still work,
+  // asking only for what the integration has, and the features it lacks say what to add.
+  describe('an integration that lacks a scope some feature needs', () => {
     let narrowEmulator: WebexEmulator;
     let narrow: BootedApp;
 
     beforeAll(async () => {
+      const client = { ...E2E_CLIENT, scopes: ['spark:people_read', 'spark:kms'] };
       narrowEmulator = await startTestEmulator({
         clients: [
           {
-            clientId: E2E_CLIENT.clientId,
-            clientSecret: E2E_CLIENT.clientSecret,
-            redirectUris: [E2E_CLIENT.redirectUri],
-            scopes: ['spark:people_read'],
+            clientId: client.clientId,
+            clientSecret: client.clientSecret,
+            redirectUris: [client.redirectUri],
+            scopes: client.scopes,
           },
         ],
       });
-      narrow = await bootApp(narrowEmulator);
+      narrow = await bootApp(narrowEmulator, { AUTH_INIT_URL: portalAuthorizeUrl(narrowEmulator, client) });
     });
 
     afterAll(async () => {
@@ -473,21 +483,64 @@ describe('Signing in with Webex', () => {
       await narrowEmulator?.close();
     });
 
-    it('shows the invalid-scope page Webex sends the browser back with', async () => {
+    it('asks only for the scopes it has, signs in, and says what the missing feature needs', async () => {
       const agent = narrow.agent();
       const { authorizeUrl } = await startLogin(agent);
-      const atWebex = await openAuthorize(authorizeUrl);
-      expect(atWebex.status).toBe(302);
-      const callbackUrl = new URL(atWebex.headers.location);
-      expect(callbackUrl.searchParams.get('error')).toBe('invalid_scope');
+      expect(authorizeUrl.searchParams.get('scope')).toBe('spark:people_read');
+      await signedIn(agent, narrowEmulator, 'alice');
 
-      const response = await followCallback(agent, callbackUrl);
+      const home = await agent.get('/');
+      const spaces = await agent.get('/listrooms');
 
-      expect(response.status).toBe(400);
-      expect(h1Of(response.text)).toBe(ERROR);
-      expect(textOf(response.text)).toMatch(/invalid scope/i);
-      expect(narrowEmulator.controls.stats().tokenGrants.authorization_code).toBe(0);
+      expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
+      expect(linkTargets(home.text, 'List my rooms (spaces)')).toEqual([]);
+      expect(textOf(home.text)).toMatch(
+        /List my rooms \(spaces\) \(unavailable: the integration needs the spark:rooms_read scope/,
+      );
+      expect(spaces.status).toBe(403);
+      expect(textOf(spaces.text)).toMatch(/needs the Webex scope spark:rooms_read.*developer\.webex\.com/);
+      expect(narrowEmulator.controls.stats().requests.rooms).toBe(0);
     });
+
+    it('logs each feature as on or off when it starts', () => {
+      expect(narrow.logger.text).toMatch(/Sign-in: on \(spark:people_read\)/);
+      expect(narrow.logger.text).toMatch(/The spaces list: off, the integration lacks spark:rooms_read/);
+      expect(narrow.logger.text).toMatch(/Sign-in asks for: spark:people_read \(granted but not used: spark:kms\)/);
+    });
+  });
+
+  describe('a redirect URI on a path the service already answers', () => {
+    const withCallback = (path: string) => ({
+      AUTH_INIT_URL: portalAuthorizeUrl(emulator, { ...E2E_CLIENT, redirectUri: `http://127.0.0.1:8080${path}` }),
+    });
+
+    it.each([
+      '/',
+      '/index.html',
+      '/login',
+      '/LOGIN',
+      '/logout/',
+      '/listrooms',
+      '/health/live',
+      '/static/app.css',
+      '/favicon.ico',
+    ])('refuses to start with the callback on %s, read from the routes and files the app serves', async (path) => {
+      await expect(bootApp(emulator, withCallback(path))).rejects.toThrow(
+        /redirect_uri path .* is (also this service’s page|under this service’s static files).*use a path of its own, such as \/oauth/,
+      );
+    });
+
+    it.each(['/auth/callback', '/login-callback', '/static-oauth'])('starts with the callback on %s', async (path) => {
+      const app = await bootApp(emulator, withCallback(path));
+      await app.close();
+    });
+  });
+
+  it('refuses to start with an integration that lacks the scope sign-in needs, saying which to tick', async () => {
+    const client = { ...E2E_CLIENT, scopes: ['spark:rooms_read'] };
+    await expect(bootApp(emulator, { AUTH_INIT_URL: portalAuthorizeUrl(emulator, client) })).rejects.toThrow(
+      /AUTH_INIT_URL does not grant spark:people_read, which Sign-in needs/,
+    );
   });
 
   describe('the canonical host', () => {

@@ -42,3 +42,14 @@ export class CrossSiteRequestError extends Error {
     this.name = 'CrossSiteRequestError';
   }
 }
+
+/** A feature whose Webex scopes the integration does not grant (see @Feature). */
+export class FeatureUnavailableError extends Error {
+  constructor(
+    readonly label: string,
+    readonly missingScopes: readonly string[],
+  ) {
+    super(`${label} is unavailable`);
+    this.name = 'FeatureUnavailableError';
+  }
+}

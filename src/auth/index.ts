@@ -1,4 +1,13 @@
 export { AuthModule } from './auth.module';
 export { Public } from './public.decorator';
 export { SessionTokensService } from './session-tokens.service';
-export { NotSignedInError, SessionEndedError, SignInError, type SignInFailure } from './auth.errors';
+export {
+  FeatureUnavailableError,
+  NotSignedInError,
+  SessionEndedError,
+  SignInError,
+  type SignInFailure,
+} from './auth.errors';
+export type { FeatureOptions, FeatureState } from './feature';
+export { Feature } from './feature.decorator';
+export { FeaturesService, type FeaturesForViews } from './features.service';

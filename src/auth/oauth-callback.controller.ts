@@ -2,8 +2,10 @@ import { Controller, Get, Header, UseGuards, Query, Req, Res, ValidationPipe } f
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { SessionService } from '../session';
+import { webexCalls } from '../webex';
 import { SignInError } from './auth.errors';
 import { CallbackQueryDto } from './callback-query.dto';
+import { Feature } from './feature.decorator';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
 import { SessionTokensService } from './session-tokens.service';
@@ -13,6 +15,7 @@ import { SessionTokensService } from './session-tokens.service';
  * uses /oauth), so AuthModule sets this controller's path from it before routes are resolved.
  */
 @Public()
+@Feature({ key: 'signIn', label: 'Sign-in', calls: [webexCalls.me], required: true })
 @Controller()
 export class OAuthCallbackController {
   constructor(

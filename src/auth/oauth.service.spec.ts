@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, MemoryLoginStateStore } from '../session';
 import { WebexApiService, WebexGrantRefusedError, WebexUnavailableError } from '../webex';
+import { FeaturesService } from './features.service';
 import { OAuthService } from './oauth.service';
 
 const oauth = {
@@ -12,7 +13,6 @@ const oauth = {
   redirectUri: 'http://localhost:8080/oauth',
   callbackPath: '/oauth',
   publicOrigin: 'http://localhost:8080',
-  scopes: ['spark:people_read', 'spark:rooms_read'],
   loginStateTtlSeconds: 600,
 };
 
@@ -37,6 +37,7 @@ describe(OAuthService.name, () => {
         OAuthService,
         { provide: WebexApiService, useValue: webex },
         { provide: LoginStateStore, useValue: new MemoryLoginStateStore() },
+        { provide: FeaturesService, useValue: { requestedScopes: () => ['spark:people_read', 'spark:rooms_read'] } },
         { provide: oauthConfig.KEY, useValue: oauth },
         { provide: appConfig.KEY, useValue: { debugOAuth: false } },
       ],

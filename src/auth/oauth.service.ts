@@ -5,6 +5,7 @@ import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, type GrantTokens, type SessionUser } from '../session';
 import { WebexApiService, WebexGrantRefusedError, type WebexTokens } from '../webex';
 import { SignInError } from './auth.errors';
+import { FeaturesService } from './features.service';
 import type { CallbackQueryDto } from './callback-query.dto';
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
@@ -35,6 +36,7 @@ export class OAuthService {
   constructor(
     private readonly webex: WebexApiService,
     private readonly loginStates: LoginStateStore,
+    private readonly features: FeaturesService,
     @Inject(oauthConfig.KEY) private readonly config: ConfigType<typeof oauthConfig>,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
@@ -55,7 +57,7 @@ export class OAuthService {
       client_id: this.config.clientId,
       response_type: 'code',
       redirect_uri: this.config.redirectUri,
-      scope: this.config.scopes.join(' '),
+      scope: this.features.requestedScopes().join(' '),
       state,
       code_challenge: codeChallenge,
       code_challenge_method: 'S256',

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import {
   CrossSiteRequestError,
+  FeatureUnavailableError,
   NotSignedInError,
   SessionEndedError,
   SignInError,
@@ -69,6 +70,14 @@ export function presentError(error: unknown): ErrorPresentation {
     const { status, message } = SIGN_IN_MESSAGES[error.reason];
     const detail = error.reason === 'other_error' && error.oauthError ? ` (error: ${error.oauthError})` : '';
     return { status, title: 'Error', message: message + detail };
+  }
+  if (error instanceof FeatureUnavailableError) {
+    const scopes = error.missingScopes.join(' ');
+    return {
+      status: 403,
+      title: 'Not available',
+      message: `${error.label} needs the Webex scope ${scopes}, which this integration does not have. To turn it on, add ${scopes} to the integration on developer.webex.com, copy its new authorize URL into AUTH_INIT_URL, restart and sign in again.`,
+    };
   }
   if (error instanceof CrossSiteRequestError) {
     return {

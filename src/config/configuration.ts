@@ -3,9 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigValidationError, EnvironmentVariables, LogLevelName, validateEnvironment } from './env.validation';
 
-/** The scopes the pages need: the display name and the list of spaces. */
-export const NEEDED_SCOPES = ['spark:people_read', 'spark:rooms_read'] as const;
-
 /** Sandbox mode registers this integration with the emulator; nothing about it is secret. */
 export const SANDBOX_CLIENT = { clientId: 'sandbox-client', clientSecret: 'sandbox-secret' } as const;
 
@@ -40,7 +37,12 @@ export interface Configuration {
     callbackPath: string;
     /** Origin the browser must use so that the session cookie comes back with the callback. */
     publicOrigin: string;
-    scopes: string[];
+    /**
+     * The scopes the integration grants, as AUTH_INIT_URL lists them. Undefined in sandbox mode,
+     * whose integration is registered with every scope a feature needs. Sign-in asks for the
+     * scopes of the features these allow (FeaturesService).
+     */
+    grantedScopes?: string[];
     loginStateTtlSeconds: number;
     /** Requests per minute per client to /login and the callback; 0 = off. */
     loginRateLimit: number;
@@ -82,9 +84,6 @@ export interface Configuration {
 const DEFAULT_PORT = 8080;
 const DEFAULT_SANDBOX_PORT = 8081;
 
-/** The service's own routes: a callback there would be shadowed by, or shadow, a page. */
-const OWN_PATHS = /^\/(index\.html|login|logout|listrooms|health(\/.*)?|static(\/.*)?|favicon\.ico)?\/?$/i;
-
 function parseAuthInitUrl(raw: string, problems: string[]) {
   const url = new URL(raw);
   const clientId = url.searchParams.get('client_id');
@@ -100,11 +99,6 @@ function parseAuthInitUrl(raw: string, problems: string[]) {
       redirect = new URL(redirectUri);
       if (redirect.protocol !== 'http:' && redirect.protocol !== 'https:') throw new Error('protocol');
       if (redirect.hash) problems.push('AUTH_INIT_URL’s redirect_uri must not contain a #fragment (RFC 6749 §3.1.2)');
-      if (OWN_PATHS.test(redirect.pathname)) {
-        problems.push(
-          `AUTH_INIT_URL’s redirect_uri path ${redirect.pathname} is one of this service’s own pages: use a path of its own, such as /oauth, in the integration and in AUTH_INIT_URL`,
-        );
-      }
     } catch {
       redirect = undefined;
       problems.push('AUTH_INIT_URL’s redirect_uri must be an absolute http(s) URL such as http://localhost:8080/oauth');
@@ -198,7 +192,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   let clientSecret: string = SANDBOX_CLIENT.clientSecret;
   let authorizeEndpoint = `http://localhost:${sandboxPort}/v1/authorize`;
   let redirectUri = new URL(`http://localhost:${port}/oauth`);
-  let scopes: string[] = [...NEEDED_SCOPES];
+  let grantedScopes: string[] | undefined;
   // The server talks to its own emulator over IPv4 loopback: "localhost" may resolve to ::1 first.
   let apiBaseUrl = `http://127.0.0.1:${sandboxPort}/v1`;
 
@@ -210,22 +204,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
     if (parsed.redirect) redirectUri = parsed.redirect;
     apiBaseUrl = `${parsed.origin}/v1`;
     if (parsed.hasState) warnings.push('The state parameter in AUTH_INIT_URL is ignored: every sign-in gets its own.');
-    const extra = parsed.urlScopes.filter((s) => !(NEEDED_SCOPES as readonly string[]).includes(s));
-    const missing = NEEDED_SCOPES.filter((s) => !parsed.urlScopes.includes(s));
-    scopes = NEEDED_SCOPES.filter((s) => parsed.urlScopes.includes(s));
-    if (extra.length > 0) {
-      warnings.push(`AUTH_INIT_URL grants scopes these pages do not use, which are not requested: ${extra.join(' ')}`);
-    }
-    if (missing.length > 0 && parsed.urlScopes.length > 0) {
-      warnings.push(
-        `AUTH_INIT_URL does not grant ${missing.join(' ')}: the pages that need it will fail until the integration has it.`,
-      );
-    }
-    if (scopes.length === 0 && parsed.urlScopes.length > 0) {
-      problems.push(
-        `AUTH_INIT_URL grants none of the scopes this service needs (${NEEDED_SCOPES.join(' ')}); tick them on your integration`,
-      );
-    }
+    grantedScopes = parsed.urlScopes;
   }
   if (env.WEBEX_API_BASE_URL) apiBaseUrl = env.WEBEX_API_BASE_URL.replace(/\/+$/, '');
 
@@ -282,7 +261,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       redirectUri: redirectUri.toString(),
       callbackPath: redirectUri.pathname,
       publicOrigin: redirectUri.origin,
-      scopes,
+      grantedScopes,
       loginStateTtlSeconds: env.LOGIN_STATE_TTL ?? 600,
       loginRateLimit: env.LOGIN_RATE_LIMIT ?? 30,
     },

@@ -29,6 +29,6 @@ export function configModule() {
   });
 }
 
-export { loadConfiguration, NEEDED_SCOPES, SANDBOX_CLIENT } from './configuration';
+export { loadConfiguration, SANDBOX_CLIENT } from './configuration';
 export type { Configuration } from './configuration';
 export { ConfigValidationError } from './env.validation';

@@ -2,10 +2,10 @@ import { Controller, Get, Inject, Render, Req } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
 import type { Request } from 'express';
-import { SessionTokensService } from '../auth';
+import { Feature, SessionTokensService } from '../auth';
 import { Page } from '../common/page';
 import { webexConfig } from '../config';
-import { WebexApiService, type WebexRoom } from '../webex';
+import { WebexApiService, webexCalls, type WebexRoom } from '../webex';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
@@ -40,6 +40,7 @@ export function toRoomView(room: WebexRoom): RoomView {
  * Protected by the global AuthGuard (no @Public() here), which loads the session's tokens and
  * refreshes them when they are about to expire; `withAccessToken` handles a 401 from Webex.
  */
+@Feature({ key: 'spaces', label: 'The spaces list', calls: [webexCalls.rooms] })
 @Controller()
 export class RoomsController {
   constructor(

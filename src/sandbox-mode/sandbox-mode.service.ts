@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { join } from 'node:path';
-import { appConfig, NEEDED_SCOPES, oauthConfig, sandboxConfig } from '../config';
+import { appConfig, oauthConfig, sandboxConfig } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
+import { WEBEX_CALL_SCOPES } from '../webex';
 
 /**
  * In sandbox mode the service starts its own Webex emulator and registers itself there as an
@@ -29,7 +30,8 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
           clientId: this.oauth.clientId,
           clientSecret: this.oauth.clientSecret,
           redirectUris: [this.oauth.redirectUri],
-          scopes: [...NEEDED_SCOPES, 'spark:kms'],
+          // Every scope some call needs, and spark:kms as a portal-made integration has it.
+          scopes: [...WEBEX_CALL_SCOPES, 'spark:kms'],
         },
       ],
       requirePkce: true,

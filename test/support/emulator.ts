@@ -1,4 +1,5 @@
 import { startWebexEmulator, type EmulatorOptions, type WebexEmulator } from '../../src/sandbox';
+import { WEBEX_CALL_SCOPES } from '../../src/webex';
 
 /** The integration every suite registers with its emulator, as a developer would on the portal. */
 export const E2E_CLIENT = {
@@ -6,12 +7,12 @@ export const E2E_CLIENT = {
   clientSecret: 'e2e-secret',
   // 127.0.0.1, not localhost: supertest sends Host 127.0.0.1:<port>, so no canonical-host redirect.
   redirectUri: 'http://127.0.0.1:8080/oauth',
-  // The portal URL grants one scope more than the pages need; the service must not ask for it.
-  scopes: ['spark:people_read', 'spark:rooms_read', 'spark:kms'],
+  // Every scope a Webex call needs, and one more the service must not ask for.
+  scopes: [...WEBEX_CALL_SCOPES, 'spark:kms'],
 } as const;
 
-/** The scopes the service must request, in the order it sends them. */
-export const NEEDED_SCOPE = 'spark:people_read spark:rooms_read';
+/** The scopes the service must request when the integration grants them all, as it sends them (sorted). */
+export const NEEDED_SCOPE = [...WEBEX_CALL_SCOPES].sort().join(' ');
 
 export type SeedHandle = 'alice' | 'bob' | 'carol' | 'mallory';
 

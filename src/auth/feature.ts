@@ -1,0 +1,25 @@
+import type { WebexCall } from '../webex';
+
+export const FEATURE = 'webex:feature';
+
+/** A part of the service that calls Webex, and so needs the scopes of the calls it makes. */
+export interface FeatureOptions {
+  /** Its name in views (`features.<key>`) and in the start-up log. */
+  key: string;
+  /** What a person calls it. */
+  label: string;
+  /** The Webex calls it makes: the integration must grant each one's scope. */
+  calls: readonly WebexCall[];
+  /** The service is of no use without it: a missing scope stops start-up instead. */
+  required?: boolean;
+}
+
+export interface FeatureState {
+  key: string;
+  label: string;
+  scopes: string[];
+  /** Scopes the integration does not grant; empty when the feature is on. */
+  missingScopes: string[];
+  available: boolean;
+  required: boolean;
+}
