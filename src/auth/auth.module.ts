@@ -5,6 +5,7 @@ import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { oauthConfig } from '../config';
+import { SessionModule } from '../session';
 import { WebexModule } from '../webex';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -19,6 +20,7 @@ import { SessionTokensService } from './session-tokens.service';
 @Module({
   imports: [
     DiscoveryModule,
+    SessionModule,
     WebexModule,
     // Mild per-client limits on starting and finishing sign-ins (ThrottlerGuard on those routes only).
     ThrottlerModule.forRootAsync({

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { DiscoveryService } from '@nestjs/core';
+import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import { oauthConfig } from '../config';
 import { FEATURE, type FeatureOptions, type FeatureState } from './feature';
 
@@ -19,6 +19,7 @@ export class FeaturesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly discovery: DiscoveryService,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(oauthConfig.KEY) private readonly config: ConfigType<typeof oauthConfig>,
   ) {}
 
@@ -40,7 +41,7 @@ export class FeaturesService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const { states, requested } = this.discover();
+    const { states, requested, views } = this.discover();
     const stopped = states.filter((state) => state.required && !state.available);
     if (stopped.length > 0) {
       throw new Error(
@@ -56,6 +57,9 @@ export class FeaturesService implements OnApplicationBootstrap {
       if (state.available) this.logger.log(`${state.label}: on (${state.scopes.join(' ')})`);
       else this.logger.warn(`${state.label}: off, the integration lacks ${state.missingScopes.join(' ')}`);
     }
+    // Like the sandbox flag, the same for every page of this process: the views' `features`.
+    const app = this.adapterHost.httpAdapter?.getInstance<{ locals?: Record<string, unknown> }>();
+    if (app?.locals) app.locals.features = views;
     const unused = (this.config.grantedScopes ?? []).filter((scope) => !requested.includes(scope));
     this.logger.log(
       `Sign-in asks for: ${requested.join(' ')}${unused.length ? ` (granted but not used: ${unused.join(' ')})` : ''}`,

@@ -2,6 +2,7 @@ export { AuthModule } from './auth.module';
 export { Public } from './public.decorator';
 export { SessionTokensService } from './session-tokens.service';
 export {
+  CrossSiteRequestError,
   FeatureUnavailableError,
   NotSignedInError,
   SessionEndedError,

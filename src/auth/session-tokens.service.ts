@@ -40,7 +40,7 @@ export class SessionTokensService {
     const { user, grantId } = req.session ?? {};
     if (!user || !grantId) throw new NotSignedInError();
     const grant = await this.grants.get(grantId);
-    if (!grant) this.endSignIn(req);
+    if (!grant) this.signOutAndThrow(req);
     req.webexGrant = grant;
     if (grant.accessTokenExpiresAt - Date.now() < REFRESH_MARGIN_MS) return this.refresh(req);
     return grant;
@@ -64,7 +64,7 @@ export class SessionTokensService {
     try {
       return await call(refreshed.accessToken);
     } catch (error) {
-      if (error instanceof WebexUnauthorizedError) this.endSignIn(req);
+      if (error instanceof WebexUnauthorizedError) this.signOutAndThrow(req);
       throw error;
     }
   }
@@ -76,27 +76,30 @@ export class SessionTokensService {
     if (!grantId || !seen) throw new NotSignedInError();
     if (seen.refreshTokenExpiresAt !== undefined && seen.refreshTokenExpiresAt <= Date.now()) {
       await this.grants.delete(grantId);
-      this.endSignIn(req);
+      this.signOutAndThrow(req);
     }
     try {
       req.webexGrant = await this.grants.refreshOnce(grantId, seen, (grant) => this.oauth.refresh(grant));
       return req.webexGrant;
     } catch (error) {
-      if (error instanceof GrantGoneError) this.endSignIn(req);
+      if (error instanceof GrantGoneError) this.signOutAndThrow(req);
       if (error instanceof WebexGrantRefusedError) {
         this.logger.log(
           `refresh token refused by Webex (${error.status}, trackingId=${error.trackingId ?? '-'}); signing the session out`,
         );
         // Gone for every request and instance at once: waiters see GrantGoneError, not a second refusal.
         await this.grants.delete(grantId);
-        this.endSignIn(req);
+        this.signOutAndThrow(req);
       }
       throw error;
     }
   }
 
-  /** Forgets the person but keeps the session, so the home page can say why. */
-  endSignIn(req: Request): never {
+  /**
+   * Forgets the person but keeps the session, so the home page can say why, and ends the request
+   * with SessionEndedError (the edge sends the browser to sign in again).
+   */
+  signOutAndThrow(req: Request): never {
     delete req.session.user;
     delete req.session.grantId;
     delete req.session.signedInAt;

@@ -6,10 +6,9 @@ import {
   SessionEndedError,
   SignInError,
   type SignInFailure,
-} from '../auth/auth.errors';
-import { GrantBusyError } from '../session/grant.store';
-import { StoreUnavailableError } from '../session/store-unavailable.error';
-import { WebexApiError, WebexRateLimitedError } from '../webex/webex.errors';
+} from '../auth';
+import { GrantBusyError, StoreUnavailableError } from '../session';
+import { WebexApiError, WebexRateLimitedError } from '../webex';
 
 /** What a person (or a JSON client) is told about a failure. Never the error's own message. */
 export interface ErrorPresentation {

@@ -10,7 +10,6 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { FeaturesService } from '../auth/features.service';
 
 const PAGE_TITLE = 'page:title';
 
@@ -42,18 +41,13 @@ export function Page(title: string): MethodDecorator {
  */
 @Injectable()
 export class PageInterceptor implements NestInterceptor {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly features: FeaturesService,
-  ) {}
+  constructor(private readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const title = this.reflector.get<string | undefined>(PAGE_TITLE, context.getHandler());
     if (title !== undefined) {
       const http = context.switchToHttp();
-      Object.assign(http.getResponse<Response>().locals, pageLocals(http.getRequest<Request>(), title), {
-        features: this.features.forViews(),
-      });
+      Object.assign(http.getResponse<Response>().locals, pageLocals(http.getRequest<Request>(), title));
     }
     return next.handle();
   }

@@ -1,13 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { SessionModule } from '../session';
 import { HealthController } from './health.controller';
 import { ShutdownState } from './shutdown.state';
 
-@Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), SessionModule],
   controllers: [HealthController],
   providers: [ShutdownState],
-  exports: [ShutdownState],
 })
 export class HealthModule {}

@@ -1,5 +1,4 @@
 import {
-  Global,
   Inject,
   Logger,
   MiddlewareConsumer,
@@ -44,7 +43,6 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
   return Math.max(1, Math.min(config.idleTimeoutSeconds, left));
 }
 
-@Global()
 @Module({
   providers: [
     SessionService,
@@ -111,7 +109,7 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
         new SessionStoreHealth(config.store, redis ?? undefined),
     },
   ],
-  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth, SESSION_STORE, REDIS_CLIENT],
+  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth],
 })
 export class SessionModule implements NestModule, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Session');
