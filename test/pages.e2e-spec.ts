@@ -1,7 +1,6 @@
 import request from 'supertest';
-import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, type BootedApp } from './support/app';
-import { E2E_CLIENT, startTestEmulator } from './support/emulator';
+import { useSuiteApp } from './support/suite';
+import { E2E_CLIENT } from './support/emulator';
 import { callbackPath, consent, followCallback, signedIn, startLogin } from './support/flow';
 import { formsOf, h1Of, leaksIn, linkTargets, setCookie, textOf, titleOf } from './support/html';
 
@@ -10,26 +9,13 @@ const HOME_SIGNED_IN = 'Webex Integration example: Authenticated';
 const ERROR = 'Webex Integration example: Error';
 
 describe('Pages', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator);
-  });
-
-  afterEach(() => emulator.controls.reset());
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const suite = useSuiteApp();
 
   describe('the home page', () => {
     it.each(['/', '/index.html'])(
       'answers %s for a signed-out visitor with a link to start the OAuth flow',
       async (path) => {
-        const response = await booted.agent().get(path);
+        const response = await suite.booted.agent().get(path);
 
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toMatch(/text\/html/);
@@ -42,7 +28,7 @@ describe('Pages', () => {
     );
 
     it('sets no cookie for a visitor who has not started signing in', async () => {
-      const response = await booted.agent().get('/');
+      const response = await suite.booted.agent().get('/');
 
       expect(setCookie(response, 'wxo.sid')).toBeUndefined();
     });
@@ -50,7 +36,7 @@ describe('Pages', () => {
     it.each(['/', '/index.html'])(
       'answers %s for a signed-in person with their name, the spaces link and a logout form',
       async (path) => {
-        const agent = await signedIn(booted.agent(), emulator, 'alice');
+        const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
 
         const response = await agent.get(path);
 
@@ -66,7 +52,7 @@ describe('Pages', () => {
 
   describe('logging out', () => {
     it('ends the session on POST /logout, clears the cookie and goes home', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const signIn = await (async () => {
         const { authorizeUrl } = await startLogin(agent);
         return followCallback(agent, await consent(authorizeUrl, 'alice'));
@@ -86,22 +72,25 @@ describe('Pages', () => {
       expect((await agent.get('/listrooms')).status).toBe(303);
 
       // The old cookie, replayed (stolen, or kept by a browser that ignored the clearing), is worth nothing.
-      const replayed = await booted.request().get('/').set('Cookie', `wxo.sid=${sessionCookie?.value}`);
+      const replayed = await suite.booted.request().get('/').set('Cookie', `wxo.sid=${sessionCookie?.value}`);
       expect(h1Of(replayed.text)).toBe(HOME_SIGNED_OUT);
-      const replayedRooms = await booted.request().get('/listrooms').set('Cookie', `wxo.sid=${sessionCookie?.value}`);
+      const replayedRooms = await suite.booted
+        .request()
+        .get('/listrooms')
+        .set('Cookie', `wxo.sid=${sessionCookie?.value}`);
       expect(replayedRooms.status).toBe(303);
       expect(replayedRooms.headers.location).toBe('/');
     });
 
     it('answers POST /logout without a session by going home', async () => {
-      const response = await booted.agent().post('/logout');
+      const response = await suite.booted.agent().post('/logout');
 
       expect(response.status).toBe(303);
       expect(response.headers.location).toBe('/');
     });
 
     it('shows a logout button on GET /logout without ending the session', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
 
       const response = await agent.get('/logout');
 
@@ -113,7 +102,7 @@ describe('Pages', () => {
     });
 
     it('tells a signed-out visitor of GET /logout that they are not signed in', async () => {
-      const response = await booted.agent().get('/logout');
+      const response = await suite.booted.agent().get('/logout');
 
       expect(response.status).toBe(200);
       expect(textOf(response.text)).toContain('You are not signed in.');
@@ -133,7 +122,7 @@ describe('Pages', () => {
       '/static/%2E%2E%2Fviews%2Findex.hbs',
       '/static/',
     ])('answers %s with a 404 error page', async (path) => {
-      const response = await booted.agent().get(path);
+      const response = await suite.booted.agent().get(path);
 
       expect(response.status).toBe(404);
       expect(response.headers['content-type']).toMatch(/text\/html/);
@@ -150,7 +139,7 @@ describe('Pages', () => {
       ['/favicon.ico', /image\//],
       ['/static/favicon.svg', /image\/svg\+xml/],
     ])('serves %s', async (path, type) => {
-      const response = await booted.agent().get(path);
+      const response = await suite.booted.agent().get(path);
 
       expect(response.status).toBe(200);
       expect(response.headers['content-type']).toMatch(type);
@@ -158,7 +147,7 @@ describe('Pages', () => {
     });
 
     it('links only to its own stylesheets, never to a CDN', async () => {
-      const response = await booted.agent().get('/');
+      const response = await suite.booted.agent().get('/');
 
       const stylesheets = [...response.text.matchAll(/<link[^>]+rel="stylesheet"[^>]*href="([^"]+)"/g)].map(
         (m) => m[1],
@@ -188,7 +177,7 @@ describe('Pages', () => {
       ],
       ['the spaces list without a session', (agent) => agent.get('/listrooms').set('Accept', 'application/json'), 401],
     ])('answers %s with JSON {statusCode, error, message}, never HTML', async (_name, send, status) => {
-      const response = await send(booted.agent());
+      const response = await send(suite.booted.agent());
 
       expect(response.status).toBe(status);
       expect(response.headers['content-type']).toMatch(/application\/json/);
@@ -203,21 +192,21 @@ describe('Pages', () => {
   describe('every page', () => {
     const pages: [string, (agent: request.Agent) => Promise<request.Response>][] = [
       ['the signed-out home page', (agent) => agent.get('/')],
-      ['the signed-in home page', async (agent) => (await signedIn(agent, emulator, 'alice')).get('/')],
-      ['the spaces list', async (agent) => (await signedIn(agent, emulator, 'alice')).get('/listrooms')],
-      ['the empty spaces list', async (agent) => (await signedIn(agent, emulator, 'bob')).get('/listrooms')],
+      ['the signed-in home page', async (agent) => (await signedIn(agent, suite.emulator, 'alice')).get('/')],
+      ['the spaces list', async (agent) => (await signedIn(agent, suite.emulator, 'alice')).get('/listrooms')],
+      ['the empty spaces list', async (agent) => (await signedIn(agent, suite.emulator, 'bob')).get('/listrooms')],
       ['the logout page', (agent) => agent.get('/logout')],
       ['a sign-in error page', (agent) => agent.get(callbackPath({ error: 'access_denied' }))],
       ['the not-found page', (agent) => agent.get('/nope')],
     ];
 
     it('marks where the person is in the navigation, and offers the signed-in links only when signed in', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
       const current = (html: string) => [...html.matchAll(/<a href="([^"]+)" aria-current="page">/g)].map((m) => m[1]);
 
       const spaces = await agent.get('/listrooms');
       const home = await agent.get('/');
-      const signedOut = await booted.agent().get('/');
+      const signedOut = await suite.booted.agent().get('/');
 
       expect(current(spaces.text)).toEqual(['/listrooms']);
       expect(current(home.text)).toEqual(['/']);
@@ -227,7 +216,7 @@ describe('Pages', () => {
     });
 
     it.each(pages)('%s declares its language and has a title', async (_name, open) => {
-      const response = await open(booted.agent());
+      const response = await open(suite.booted.agent());
 
       expect(response.headers['content-type']).toMatch(/text\/html/);
       expect(response.text).toMatch(/^<!doctype html>/i);
@@ -238,8 +227,8 @@ describe('Pages', () => {
 
   describe('security headers (webex-platform.md, security bar)', () => {
     const signedInPages: [string, (agent: request.Agent) => Promise<request.Response>][] = [
-      ['the signed-in home page', async (agent) => (await signedIn(agent, emulator, 'alice')).get('/')],
-      ['the spaces list', async (agent) => (await signedIn(agent, emulator, 'alice')).get('/listrooms')],
+      ['the signed-in home page', async (agent) => (await signedIn(agent, suite.emulator, 'alice')).get('/')],
+      ['the spaces list', async (agent) => (await signedIn(agent, suite.emulator, 'alice')).get('/listrooms')],
       [
         'the sign-in callback',
         async (agent) => {
@@ -250,13 +239,13 @@ describe('Pages', () => {
     ];
 
     it.each(signedInPages)('%s is not cached', async (_name, open) => {
-      const response = await open(booted.agent());
+      const response = await open(suite.booted.agent());
 
       expect(response.headers['cache-control']).toMatch(/no-store/);
     });
 
     it.each(signedInPages)('%s sends Referrer-Policy: no-referrer', async (_name, open) => {
-      const response = await open(booted.agent());
+      const response = await open(suite.booted.agent());
 
       expect(response.headers['referrer-policy']).toBe('no-referrer');
     });
@@ -265,7 +254,7 @@ describe('Pages', () => {
       ['the home page', '/'],
       ['the not-found page', '/nope'],
     ])('%s sends nosniff and a CSP that forbids framing, plugins and <base>', async (_name, path) => {
-      const response = await booted.agent().get(path);
+      const response = await suite.booted.agent().get(path);
 
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       const csp = String(response.headers['content-security-policy'] ?? '');
@@ -275,7 +264,7 @@ describe('Pages', () => {
     });
 
     it('names no framework in its answers', async () => {
-      const response = await booted.agent().get('/');
+      const response = await suite.booted.agent().get('/');
 
       expect(response.headers['x-powered-by']).toBeUndefined();
     });

@@ -1,6 +1,4 @@
-import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, type BootedApp } from './support/app';
-import { startTestEmulator } from './support/emulator';
+import { useSuiteApp } from './support/suite';
 import { signedIn } from './support/flow';
 import { h1Of, roomTitlesOf, textOf } from './support/html';
 
@@ -10,30 +8,15 @@ const SPACES_LIST = 'Webex Integration example: Spaces List';
 const SIGN_IN_EXPIRED = /sign-in has expired/i;
 
 describe('Keeping the Webex sign-in alive', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
+  const suite = useSuiteApp();
 
-  const stats = () => emulator.controls.stats();
+  const stats = () => suite.emulator.controls.stats();
   const refreshGrants = () => stats().tokenGrants.refresh_token;
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator);
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
-    // Also puts token lifetimes and rotation back to the emulator's options.
-    emulator.controls.reset();
-  });
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  afterEach(() => jest.restoreAllMocks());
 
   it('does not refresh an access token with plenty of life left', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
     const before = stats();
 
     const response = await agent.get('/listrooms');
@@ -44,8 +27,8 @@ describe('Keeping the Webex sign-in alive', () => {
   });
 
   it('refreshes an access token that expires within a minute before calling Webex with it', async () => {
-    emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
+    suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
     const before = stats();
 
     const response = await agent.get('/listrooms');
@@ -59,8 +42,8 @@ describe('Keeping the Webex sign-in alive', () => {
   });
 
   it('refreshes once and retries when Webex answers 401 to a token it has expired early', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
-    expect(emulator.controls.expireAccessTokens({ handle: 'alice' })).toBeGreaterThan(0);
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+    expect(suite.emulator.controls.expireAccessTokens({ handle: 'alice' })).toBeGreaterThan(0);
     const before = stats();
 
     const response = await agent.get('/listrooms');
@@ -72,8 +55,8 @@ describe('Keeping the Webex sign-in alive', () => {
   });
 
   it('keeps the refreshed token in the session, so the next page needs no refresh', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
-    emulator.controls.expireAccessTokens({ handle: 'alice' });
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+    suite.emulator.controls.expireAccessTokens({ handle: 'alice' });
     expect((await agent.get('/listrooms')).status).toBe(200);
     const before = stats();
 
@@ -86,12 +69,12 @@ describe('Keeping the Webex sign-in alive', () => {
 
   describe('when Webex rotates refresh tokens', () => {
     it('keeps working across repeated refreshes, using the newest refresh token each time', async () => {
-      emulator.controls.setRotateRefreshTokens(true);
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      suite.emulator.controls.setRotateRefreshTokens(true);
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
       const before = refreshGrants();
 
       for (let round = 0; round < 3; round++) {
-        emulator.controls.expireAccessTokens({ handle: 'alice' });
+        suite.emulator.controls.expireAccessTokens({ handle: 'alice' });
         const response = await agent.get('/listrooms');
         expect(response.status).toBe(200);
         expect(roomTitlesOf(response.text)).toHaveLength(7);
@@ -102,11 +85,11 @@ describe('Keeping the Webex sign-in alive', () => {
     });
 
     it('refreshes once for two pages asked for at the same time, and both work', async () => {
-      emulator.controls.setRotateRefreshTokens(true);
-      emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      suite.emulator.controls.setRotateRefreshTokens(true);
+      suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
       // Webex is slow to answer the refresh, so both pages are waiting on it at once.
-      emulator.controls.setLatency(150, 'token');
+      suite.emulator.controls.setLatency(150, 'token');
       const before = refreshGrants();
 
       const [first, second] = await Promise.all([agent.get('/listrooms'), agent.get('/listrooms')]);
@@ -114,7 +97,7 @@ describe('Keeping the Webex sign-in alive', () => {
       expect(first.status).toBe(200);
       expect(second.status).toBe(200);
       expect(refreshGrants() - before).toBe(1);
-      emulator.controls.setLatency(0);
+      suite.emulator.controls.setLatency(0);
       const third = await agent.get('/listrooms');
       expect(third.status).toBe(200);
       expect(h1Of((await agent.get('/')).text)).toBe(HOME_SIGNED_IN);
@@ -122,24 +105,24 @@ describe('Keeping the Webex sign-in alive', () => {
   });
 
   it('refreshes once when two pages get a 401 at the same time, and both work', async () => {
-    emulator.controls.setRotateRefreshTokens(true);
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
-    emulator.controls.expireAccessTokens({ handle: 'alice' });
-    emulator.controls.setLatency(150, 'token');
+    suite.emulator.controls.setRotateRefreshTokens(true);
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+    suite.emulator.controls.expireAccessTokens({ handle: 'alice' });
+    suite.emulator.controls.setLatency(150, 'token');
     const before = refreshGrants();
 
     const [first, second] = await Promise.all([agent.get('/listrooms'), agent.get('/listrooms')]);
 
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(refreshGrants() - before).toBe(1);
-    emulator.controls.setLatency(0);
+    suite.emulator.controls.setLatency(0);
     expect((await agent.get('/listrooms')).status).toBe(200);
   });
 
   // Webex words a dead refresh token in its REST shape, with no OAuth `error` field; the RFC 6749
   // shape is the other one seen. Any 400 or 401 to the refresh grant ends the sign-in, once.
   describe.each(['rest', 'oauth'] as const)('when Webex refuses the refresh token (%s-shaped body)', (shape) => {
-    beforeEach(() => emulator.controls.setTokenErrorShape(shape));
+    beforeEach(() => suite.emulator.controls.setTokenErrorShape(shape));
 
     it.each([
       ['after a 401 on the spaces call', undefined, undefined],
@@ -147,10 +130,10 @@ describe('Keeping the Webex sign-in alive', () => {
       ['with a 400 and nothing else to go by', 30, 400],
       ['with a 401 and nothing else to go by', 30, 401],
     ])('signs the session out cleanly %s', async (_when, accessTokenSeconds, refusal) => {
-      if (accessTokenSeconds) emulator.controls.setTokenLifetimes({ accessTokenSeconds });
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      if (accessTokenSeconds) suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
       if (refusal) {
-        emulator.controls.injectFault({
+        suite.emulator.controls.injectFault({
           route: 'token',
           grantType: 'refresh_token',
           kind: 'status',
@@ -158,7 +141,7 @@ describe('Keeping the Webex sign-in alive', () => {
           times: Infinity,
         });
       } else {
-        expect(emulator.controls.revokeTokens({ handle: 'alice' })).toBeGreaterThan(0);
+        expect(suite.emulator.controls.revokeTokens({ handle: 'alice' })).toBeGreaterThan(0);
       }
       const before = stats();
 
@@ -185,9 +168,9 @@ describe('Keeping the Webex sign-in alive', () => {
     });
 
     it('answers a JSON client 401, not a 5xx, and signs it out too', async () => {
-      emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
-      emulator.controls.revokeTokens({ handle: 'alice' });
+      suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+      suite.emulator.controls.revokeTokens({ handle: 'alice' });
 
       const response = await agent.get('/listrooms').set('Accept', 'application/json');
 
@@ -197,11 +180,11 @@ describe('Keeping the Webex sign-in alive', () => {
     });
 
     it('lets the person sign in again afterwards', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
-      emulator.controls.revokeTokens({ handle: 'alice' });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+      suite.emulator.controls.revokeTokens({ handle: 'alice' });
       expect((await agent.get('/listrooms')).status).toBe(303);
 
-      await signedIn(agent, emulator, 'alice');
+      await signedIn(agent, suite.emulator, 'alice');
       const response = await agent.get('/listrooms');
 
       expect(response.status).toBe(200);
@@ -210,8 +193,8 @@ describe('Keeping the Webex sign-in alive', () => {
   });
 
   it('signs out without asking Webex when the refresh token itself has expired', async () => {
-    emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30, refreshTokenSeconds: 120 });
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
+    suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30, refreshTokenSeconds: 120 });
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
     const before = refreshGrants();
     const realNow = Date.now.bind(Date);
     jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 121_000);
@@ -234,17 +217,17 @@ describe('Keeping the Webex sign-in alive', () => {
       ['a non-JSON answer', 502, { kind: 'non-json' } as const],
       ['a 429', 503, { kind: 'rate-limit', retryAfterSeconds: 9 } as const],
     ])('answers %s from the token endpoint with %i and keeps the person signed in', async (_name, status, fault) => {
-      emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
+      suite.emulator.controls.setTokenLifetimes({ accessTokenSeconds: 30 });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
       // Until cleared: the answer must not depend on whether the service retries the refresh.
-      emulator.controls.injectFault({ route: 'token', grantType: 'refresh_token', times: Infinity, ...fault });
+      suite.emulator.controls.injectFault({ route: 'token', grantType: 'refresh_token', times: Infinity, ...fault });
 
       const response = await agent.get('/listrooms');
 
       expect(response.status).toBe(status);
       expect(h1Of(response.text)).toBe('Webex Integration example: Error');
       if (status === 503) expect(response.headers['retry-after']).toBe('9');
-      emulator.controls.clearFaults();
+      suite.emulator.controls.clearFaults();
       const home = await agent.get('/');
       expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
       const retry = await agent.get('/listrooms');

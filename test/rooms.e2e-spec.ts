@@ -1,6 +1,5 @@
-import type { WebexEmulator } from '../src/sandbox';
 import { bootApp, type BootedApp } from './support/app';
-import { startTestEmulator } from './support/emulator';
+import { useSuiteApp } from './support/suite';
 import { signedIn } from './support/flow';
 import { h1Of, roomTitlesOf, textOf, timesOf } from './support/html';
 
@@ -25,25 +24,12 @@ function expectNewestFirst(datetimes: string[]): void {
 }
 
 describe('Listing spaces', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
+  const suite = useSuiteApp();
 
-  const roomsRequests = () => emulator.controls.stats().requests.rooms;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator);
-  });
-
-  afterEach(() => emulator.controls.reset());
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const roomsRequests = () => suite.emulator.controls.stats().requests.rooms;
 
   it('sends a signed-out browser home instead of listing anything', async () => {
-    const response = await booted.agent().get('/listrooms');
+    const response = await suite.booted.agent().get('/listrooms');
 
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/');
@@ -51,7 +37,7 @@ describe('Listing spaces', () => {
   });
 
   it("lists every one of alice's spaces, newest activity first, each with its time", async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
 
     const response = await agent.get('/listrooms');
 
@@ -69,7 +55,7 @@ describe('Listing spaces', () => {
   });
 
   it('links back home and keeps the person signed in', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'alice');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
 
     const response = await agent.get('/listrooms');
     const home = await agent.get('/');
@@ -79,7 +65,7 @@ describe('Listing spaces', () => {
   });
 
   it('tells bob, who is in no spaces, that there are none', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'bob');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'bob');
 
     const response = await agent.get('/listrooms');
 
@@ -90,7 +76,7 @@ describe('Listing spaces', () => {
   });
 
   it('shows carol the 2,000 most recent of her 2,600 spaces and says there are more', async () => {
-    const agent = await signedIn(booted.agent(), emulator, 'carol');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'carol');
     const before = roomsRequests();
 
     const response = await agent.get('/listrooms');
@@ -109,7 +95,7 @@ describe('Listing spaces', () => {
 
   describe('with hostile titles and names (mallory)', () => {
     it('escapes every space title and never emits the markup', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'mallory');
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'mallory');
 
       const response = await agent.get('/listrooms');
 
@@ -131,7 +117,7 @@ describe('Listing spaces', () => {
     });
 
     it('escapes the display name on the signed-in page', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'mallory');
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'mallory');
 
       const response = await agent.get('/');
 
@@ -148,7 +134,7 @@ describe('Listing spaces', () => {
     let paged: BootedApp;
 
     beforeAll(async () => {
-      paged = await bootApp(emulator, { ROOMS_PAGE_SIZE: '3' });
+      paged = await bootApp(suite.emulator, { ROOMS_PAGE_SIZE: '3' });
     });
 
     afterAll(async () => {
@@ -156,7 +142,7 @@ describe('Listing spaces', () => {
     });
 
     it("follows Webex's next links until alice's seven spaces are all listed", async () => {
-      const agent = await signedIn(paged.agent(), emulator, 'alice');
+      const agent = await signedIn(paged.agent(), suite.emulator, 'alice');
       const before = roomsRequests();
 
       const response = await agent.get('/listrooms');
@@ -173,7 +159,7 @@ describe('Listing spaces', () => {
     let capped: BootedApp;
 
     beforeAll(async () => {
-      capped = await bootApp(emulator, { ROOMS_LIMIT: '5', ROOMS_PAGE_SIZE: '3' });
+      capped = await bootApp(suite.emulator, { ROOMS_LIMIT: '5', ROOMS_PAGE_SIZE: '3' });
     });
 
     afterAll(async () => {
@@ -181,7 +167,7 @@ describe('Listing spaces', () => {
     });
 
     it('lists the five most recent spaces and says there are more', async () => {
-      const agent = await signedIn(capped.agent(), emulator, 'alice');
+      const agent = await signedIn(capped.agent(), suite.emulator, 'alice');
       const before = roomsRequests();
 
       const response = await agent.get('/listrooms');
@@ -193,7 +179,7 @@ describe('Listing spaces', () => {
     });
 
     it('says nothing about more spaces when all of them fit under the cap', async () => {
-      const agent = await signedIn(capped.agent(), emulator, 'mallory');
+      const agent = await signedIn(capped.agent(), suite.emulator, 'mallory');
 
       const response = await agent.get('/listrooms');
 

@@ -1,20 +1,8 @@
-import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, type BootedApp } from './support/app';
-import { startTestEmulator } from './support/emulator';
+import { useSuiteApp } from './support/suite';
 
 /** Only a sign-in starts a session; every other request without the cookie has none (and costs none). */
 describe('when a session is started', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator);
-  });
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const suite = useSuiteApp();
 
   it.each([
     ['GET', '/'],
@@ -25,7 +13,7 @@ describe('when a session is started', () => {
     ['GET', '/oauth?code=c&state=s'],
     ['GET', '/no-such-page'],
   ])('starts no session on %s %s without one, and answers below 500', async (method, path) => {
-    const response = await booted.request()[method === 'GET' ? 'get' : 'post'](path);
+    const response = await suite.booted.request()[method === 'GET' ? 'get' : 'post'](path);
     expect(response.status).toBeLessThan(500);
     // Logout may clear the cookie (an empty value); nothing may hand out a session id.
     const cookies = [response.headers['set-cookie'] ?? []].flat();
@@ -33,7 +21,7 @@ describe('when a session is started', () => {
   });
 
   it.each(['/login', '/LOGIN', '/login/'])('starts a session on GET and HEAD %s', async (path) => {
-    for (const response of [await booted.request().get(path), await booted.request().head(path)]) {
+    for (const response of [await suite.booted.request().get(path), await suite.booted.request().head(path)]) {
       expect(response.status).toBe(302);
       expect(String(response.headers['set-cookie'])).toMatch(/^wxo\.sid=/);
     }

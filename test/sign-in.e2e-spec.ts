@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { WebexEmulator } from '../src/sandbox';
 import { bootApp, type BootedApp } from './support/app';
+import { useSuiteApp } from './support/suite';
 import {
   E2E_CLIENT,
   NEEDED_SCOPE,
@@ -17,10 +18,9 @@ const HOME_SIGNED_IN = 'Webex Integration example: Authenticated';
 const ERROR = 'Webex Integration example: Error';
 
 describe('Signing in with Webex', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
+  const suite = useSuiteApp();
 
-  const codeGrants = () => emulator.controls.stats().tokenGrants.authorization_code;
+  const codeGrants = () => suite.emulator.controls.stats().tokenGrants.authorization_code;
 
   /** What the browser sees at / now: the h1 tells signed in from signed out. */
   async function homeH1(agent: request.Agent): Promise<string | undefined> {
@@ -29,27 +29,14 @@ describe('Signing in with Webex', () => {
     return h1Of(home.text);
   }
 
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator);
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
-    emulator.controls.reset();
-  });
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  afterEach(() => jest.restoreAllMocks());
 
   describe('GET /login', () => {
     it('sends the browser to the configured authorize endpoint with the integration, the needed scopes, state and PKCE', async () => {
-      const { response, authorizeUrl } = await startLogin(booted.agent());
+      const { response, authorizeUrl } = await startLogin(suite.booted.agent());
 
       expect(response.status).toBe(302);
-      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${emulator.origin}/v1/authorize`);
+      expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`${suite.emulator.origin}/v1/authorize`);
       const params = authorizeUrl.searchParams;
       expect(params.get('client_id')).toBe(E2E_CLIENT.clientId);
       expect(params.get('response_type')).toBe('code');
@@ -65,7 +52,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('sets the session cookie wxo.sid, HttpOnly and SameSite=Lax, before the trip to Webex', async () => {
-      const { response } = await startLogin(booted.agent());
+      const { response } = await startLogin(suite.booted.agent());
 
       const cookie = setCookie(response, 'wxo.sid');
       expect(cookie).toBeDefined();
@@ -77,10 +64,10 @@ describe('Signing in with Webex', () => {
     });
 
     it('uses a fresh state and a fresh PKCE challenge for every sign-in', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const first = await startLogin(agent);
       const second = await startLogin(agent);
-      const third = await startLogin(booted.agent());
+      const third = await startLogin(suite.booted.agent());
 
       const states = [first, second, third].map((l) => l.state);
       const challenges = [first, second, third].map((l) => l.authorizeUrl.searchParams.get('code_challenge'));
@@ -90,11 +77,11 @@ describe('Signing in with Webex', () => {
 
     it('takes redirect_uri from configuration, never from forwarded headers', async () => {
       const { authorizeUrl } = await startLogin(
-        booted.agent().set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https'),
+        suite.booted.agent().set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https'),
       );
 
       expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(E2E_CLIENT.redirectUri);
-      expect(authorizeUrl.origin).toBe(emulator.origin);
+      expect(authorizeUrl.origin).toBe(suite.emulator.origin);
     });
   });
 
@@ -102,10 +89,10 @@ describe('Signing in with Webex', () => {
     it.each<[SeedHandle]>([['alice'], ['bob'], ['carol'], ['mallory']])(
       'signs %s in and greets them by their Webex display name',
       async (handle) => {
-        const agent = booted.agent();
+        const agent = suite.booted.agent();
         const grantsBefore = codeGrants();
 
-        const callback = await signIn(agent, emulator, handle);
+        const callback = await signIn(agent, suite.emulator, handle);
 
         expect(callback.status).toBe(303);
         expect(callback.headers.location).toBe('/');
@@ -113,12 +100,12 @@ describe('Signing in with Webex', () => {
         const home = await agent.get('/');
         expect(home.status).toBe(200);
         expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
-        expect(textOf(home.text)).toContain(`So happy to meet, ${displayNameOf(emulator, handle)}!`);
+        expect(textOf(home.text)).toContain(`So happy to meet, ${displayNameOf(suite.emulator, handle)}!`);
       },
     );
 
     it('redirects to a clean URL, so the code never stays in the address bar', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const callbackUrl = await consent(authorizeUrl, 'alice');
       const code = callbackUrl.searchParams.get('code') ?? '';
@@ -133,7 +120,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('gives the browser a new session id at sign-in (no session fixation)', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { response: login, authorizeUrl } = await startLogin(agent);
       const before = setCookie(login, 'wxo.sid')?.value;
       const callback = await followCallback(agent, await consent(authorizeUrl, 'alice'));
@@ -143,9 +130,9 @@ describe('Signing in with Webex', () => {
       expect(after).toBeDefined();
       expect(after).not.toBe(before);
       // The pre-sign-in session id, planted by an attacker, must not be signed in.
-      const planted = await booted.request().get('/').set('Cookie', `wxo.sid=${before}`);
+      const planted = await suite.booted.request().get('/').set('Cookie', `wxo.sid=${before}`);
       expect(h1Of(planted.text)).toBe(HOME_SIGNED_OUT);
-      const victim = await booted.request().get('/').set('Cookie', `wxo.sid=${after}`);
+      const victim = await suite.booted.request().get('/').set('Cookie', `wxo.sid=${after}`);
       expect(h1Of(victim.text)).toBe(HOME_SIGNED_IN);
     });
   });
@@ -155,7 +142,7 @@ describe('Signing in with Webex', () => {
       ['the first tab finishes first', [0, 1]],
       ['the second tab finishes first', [1, 0]],
     ])('completes both when %s', async (_name, order) => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const tabs = [await startLogin(agent), await startLogin(agent)];
       const handles: SeedHandle[] = ['alice', 'bob'];
       const callbacks = [
@@ -168,7 +155,7 @@ describe('Signing in with Webex', () => {
         expect(callback.status).toBe(303);
         expect(callback.headers.location).toBe('/');
         const home = await agent.get('/');
-        expect(textOf(home.text)).toContain(`So happy to meet, ${displayNameOf(emulator, handles[tab])}!`);
+        expect(textOf(home.text)).toContain(`So happy to meet, ${displayNameOf(suite.emulator, handles[tab])}!`);
       }
     });
   });
@@ -181,7 +168,7 @@ describe('Signing in with Webex', () => {
       ['temporarily_unavailable', 400, /could not complete/i],
       ['unsupported_response_type', 400, /could not complete/i],
     ])('answers error=%s with %i and an error page', async (error, status, message) => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { state } = await startLogin(agent);
       const grantsBefore = codeGrants();
 
@@ -196,7 +183,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('shows the decline page when the person declines on the Webex consent page', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const callbackUrl = await consent(authorizeUrl, 'alice', 'decline');
       const grantsBefore = codeGrants();
@@ -211,7 +198,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('does not reflect an error code that carries markup', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { state } = await startLogin(agent);
 
       const response = await agent.get(callbackPath({ error: '<script>alert(1)</script>', state }));
@@ -222,7 +209,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('spends the state of a callback that carried an error', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl, state } = await startLogin(agent);
       const good = await consent(authorizeUrl, 'alice');
       await agent.get(callbackPath({ error: 'access_denied', state }));
@@ -237,8 +224,8 @@ describe('Signing in with Webex', () => {
   });
 
   it('leaves a signed-in person signed in when a forged callback arrives', async () => {
-    const agent = booted.agent();
-    await signIn(agent, emulator, 'alice');
+    const agent = suite.booted.agent();
+    await signIn(agent, suite.emulator, 'alice');
 
     const forged: Record<string, string>[] = [{ error: 'access_denied' }, { code: 'forged', state: 'forged' }, {}];
     for (const query of forged) {
@@ -256,7 +243,7 @@ describe('Signing in with Webex', () => {
       ['without a state', { code: 'some-code' }],
       ['with an empty code', { code: '', state: 'x'.repeat(43) }],
     ])('rejects a callback %s as unexpected', async (_name, query) => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       await startLogin(agent);
       const grantsBefore = codeGrants();
 
@@ -269,7 +256,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a callback that repeats a parameter', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const good = await consent(authorizeUrl, 'alice');
       const grantsBefore = codeGrants();
@@ -283,7 +270,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a callback whose state was never issued', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const good = await consent(authorizeUrl, 'alice');
       const grantsBefore = codeGrants();
@@ -299,7 +286,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a callback whose state was already used', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const good = await consent(authorizeUrl, 'alice');
       expect((await followCallback(agent, good)).status).toBe(303);
@@ -314,8 +301,8 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a state started in another browser (login CSRF)', async () => {
-      const attacker = booted.agent();
-      const victim = booted.agent();
+      const attacker = suite.booted.agent();
+      const victim = suite.booted.agent();
       const { authorizeUrl } = await startLogin(attacker);
       const attackersCallback = await consent(authorizeUrl, 'mallory');
       await startLogin(victim);
@@ -330,12 +317,12 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a state sent by a browser that has no session at all', async () => {
-      const attacker = booted.agent();
+      const attacker = suite.booted.agent();
       const { authorizeUrl } = await startLogin(attacker);
       const attackersCallback = await consent(authorizeUrl, 'mallory');
       const grantsBefore = codeGrants();
 
-      const response = await booted.request().get(attackersCallback.pathname + attackersCallback.search);
+      const response = await suite.booted.request().get(attackersCallback.pathname + attackersCallback.search);
 
       expect(response.status).toBe(400);
       expect(textOf(response.text)).toMatch(/State in response does not match/);
@@ -343,7 +330,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('rejects a callback whose state has expired', async () => {
-      const shortLived = await bootApp(emulator, { LOGIN_STATE_TTL: '30' });
+      const shortLived = await bootApp(suite.emulator, { LOGIN_STATE_TTL: '30' });
       try {
         const agent = shortLived.agent();
         const { authorizeUrl } = await startLogin(agent);
@@ -364,7 +351,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('still accepts a callback a little before its state expires', async () => {
-      const shortLived = await bootApp(emulator, { LOGIN_STATE_TTL: '30' });
+      const shortLived = await bootApp(suite.emulator, { LOGIN_STATE_TTL: '30' });
       try {
         const agent = shortLived.agent();
         const { authorizeUrl } = await startLogin(agent);
@@ -393,14 +380,19 @@ describe('Signing in with Webex', () => {
 
     // Decided on the status: Webex's REST-shaped refusal carries no OAuth `error` field.
     describe.each(['rest', 'oauth'] as const)('in the %s shape', (shape) => {
-      beforeEach(() => emulator.controls.setTokenErrorShape(shape));
-      afterEach(() => emulator.controls.reset());
+      beforeEach(() => suite.emulator.controls.setTokenErrorShape(shape));
+      afterEach(() => suite.emulator.controls.reset());
 
       it.each([400, 401])('shows a 400 page to try again, not "Webex unavailable", for a bare %i', async (status) => {
-        const agent = booted.agent();
+        const agent = suite.booted.agent();
         const { authorizeUrl } = await startLogin(agent);
         const callbackUrl = await consent(authorizeUrl, 'alice');
-        emulator.controls.injectFault({ route: 'token', grantType: 'authorization_code', kind: 'status', status });
+        suite.emulator.controls.injectFault({
+          route: 'token',
+          grantType: 'authorization_code',
+          kind: 'status',
+          status,
+        });
 
         const response = await followCallback(agent, callbackUrl);
 
@@ -410,7 +402,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('refuses a code issued for another sign-in of the same browser (PKCE binds code to sign-in)', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const first = await startLogin(agent);
       const second = await startLogin(agent);
       const firstCallback = await consent(first.authorizeUrl, 'mallory');
@@ -426,7 +418,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('refuses a code that was already redeemed, even with a fresh state of the same browser', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const first = await startLogin(agent);
       const second = await startLogin(agent);
       const firstCallback = await consent(first.authorizeUrl, 'alice');
@@ -441,7 +433,7 @@ describe('Signing in with Webex', () => {
     });
 
     it('shows a sign-in-code error when the code expired before the browser came back', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const callbackUrl = await consent(authorizeUrl, 'alice');
       const code = callbackUrl.searchParams.get('code') ?? '';
@@ -511,7 +503,7 @@ describe('Signing in with Webex', () => {
 
   describe('a redirect URI on a path the service already answers', () => {
     const withCallback = (path: string) => ({
-      AUTH_INIT_URL: portalAuthorizeUrl(emulator, { ...E2E_CLIENT, redirectUri: `http://127.0.0.1:8080${path}` }),
+      AUTH_INIT_URL: portalAuthorizeUrl(suite.emulator, { ...E2E_CLIENT, redirectUri: `http://127.0.0.1:8080${path}` }),
     });
 
     it.each([
@@ -525,29 +517,29 @@ describe('Signing in with Webex', () => {
       '/static/app.css',
       '/favicon.ico',
     ])('refuses to start with the callback on %s, read from the routes and files the app serves', async (path) => {
-      await expect(bootApp(emulator, withCallback(path))).rejects.toThrow(
+      await expect(bootApp(suite.emulator, withCallback(path))).rejects.toThrow(
         /redirect_uri path .* is (also this service’s page|under this service’s static files).*use a path of its own, such as \/oauth/,
       );
     });
 
     it.each(['/auth/callback', '/login-callback', '/static-oauth'])('starts with the callback on %s', async (path) => {
-      const app = await bootApp(emulator, withCallback(path));
+      const app = await bootApp(suite.emulator, withCallback(path));
       await app.close();
     });
   });
 
   it('refuses to start with an integration that lacks the scope sign-in needs, saying which to tick', async () => {
     const client = { ...E2E_CLIENT, scopes: ['spark:rooms_read'] };
-    await expect(bootApp(emulator, { AUTH_INIT_URL: portalAuthorizeUrl(emulator, client) })).rejects.toThrow(
-      /AUTH_INIT_URL does not grant spark:people_read, which Sign-in needs/,
-    );
+    await expect(
+      bootApp(suite.emulator, { AUTH_INIT_URL: portalAuthorizeUrl(suite.emulator, client) }),
+    ).rejects.toThrow(/AUTH_INIT_URL does not grant spark:people_read, which Sign-in needs/);
   });
 
   describe('the canonical host', () => {
     it.each(['/', '/index.html', '/login', '/login?next=1'])(
       'sends a browser that asked for %s on another host name to the redirect URI origin',
       async (path) => {
-        const response = await booted.agent().get(path).set('Host', 'localhost:1234');
+        const response = await suite.booted.agent().get(path).set('Host', 'localhost:1234');
 
         expect(response.status).toBe(302);
         expect(response.headers.location).toBe(`http://127.0.0.1:8080${path}`);
@@ -557,14 +549,14 @@ describe('Signing in with Webex', () => {
     );
 
     it('sends a browser on a foreign host name to the configured origin, never to that host', async () => {
-      const response = await booted.agent().get('/login').set('Host', 'evil.example');
+      const response = await suite.booted.agent().get('/login').set('Host', 'evil.example');
 
       expect(response.status).toBe(302);
       expect(new URL(response.headers.location).origin).toBe('http://127.0.0.1:8080');
     });
 
     it('does not redirect a browser already on the redirect URI host name, whatever its port', async () => {
-      const response = await booted.agent().get('/').set('Host', '127.0.0.1:9999');
+      const response = await suite.booted.agent().get('/').set('Host', '127.0.0.1:9999');
 
       expect(response.status).toBe(200);
       expect(h1Of(response.text)).toBe(HOME_SIGNED_OUT);

@@ -1,6 +1,7 @@
-import type { FaultSpec, WebexEmulator } from '../src/sandbox';
-import { bootApp, type BootedApp } from './support/app';
-import { E2E_CLIENT, startTestEmulator } from './support/emulator';
+import type { FaultSpec } from '../src/sandbox';
+import { bootApp } from './support/app';
+import { useSuiteApp } from './support/suite';
+import { E2E_CLIENT } from './support/emulator';
 import { consent, followCallback, signedIn, startLogin } from './support/flow';
 import { TRACKING_ID, h1Of, leaksIn, roomTitlesOf, textOf } from './support/html';
 
@@ -70,27 +71,14 @@ const TOKEN_FAILURES: FailureCase[] = [
 ];
 
 describe('When Webex fails', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    booted = await bootApp(emulator, { WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) });
-  });
-
-  afterEach(() => emulator.controls.reset());
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const suite = useSuiteApp({ env: { WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) } });
 
   describe('on the spaces list', () => {
     it.each(ROOMS_FAILURES.map((c) => [c.name, c] as const))(
       'answers %s with an error page and keeps the session',
       async (_name, c) => {
-        const agent = await signedIn(booted.agent(), emulator, 'alice');
-        emulator.controls.injectFault({ route: 'rooms', ...UNTIL_CLEARED, ...c.fault });
+        const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+        suite.emulator.controls.injectFault({ route: 'rooms', ...UNTIL_CLEARED, ...c.fault });
         const started = Date.now();
 
         const response = await agent.get('/listrooms');
@@ -107,7 +95,7 @@ describe('When Webex fails', () => {
         if (c.tracked) expect(textOf(response.text)).toMatch(TRACKING_ID);
         expect(leaksIn(response.text, [E2E_CLIENT.clientSecret])).toEqual([]);
 
-        emulator.controls.clearFaults();
+        suite.emulator.controls.clearFaults();
         const home = await agent.get('/');
         expect(home.status).toBe(200);
         expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
@@ -121,8 +109,8 @@ describe('When Webex fails', () => {
     it.each(ROOMS_FAILURES.filter((c) => c.fault.kind !== 'hang').map((c) => [c.name, c] as const))(
       'answers %s as a JSON error to a client that asks for JSON',
       async (_name, c) => {
-        const agent = await signedIn(booted.agent(), emulator, 'alice');
-        emulator.controls.injectFault({ route: 'rooms', ...UNTIL_CLEARED, ...c.fault });
+        const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+        suite.emulator.controls.injectFault({ route: 'rooms', ...UNTIL_CLEARED, ...c.fault });
 
         const response = await agent.get('/listrooms').set('Accept', 'application/json');
 
@@ -138,15 +126,15 @@ describe('When Webex fails', () => {
     );
 
     it('signs the session out cleanly when Webex answers 401 even after a refresh', async () => {
-      const agent = await signedIn(booted.agent(), emulator, 'alice');
-      const refreshesBefore = emulator.controls.stats().tokenGrants.refresh_token;
-      emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 401, times: 2 });
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'alice');
+      const refreshesBefore = suite.emulator.controls.stats().tokenGrants.refresh_token;
+      suite.emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 401, times: 2 });
 
       const response = await agent.get('/listrooms');
 
       expect(response.status).toBe(303);
       expect(response.headers.location).toBe('/');
-      expect(emulator.controls.stats().tokenGrants.refresh_token - refreshesBefore).toBe(1);
+      expect(suite.emulator.controls.stats().tokenGrants.refresh_token - refreshesBefore).toBe(1);
       const home = await agent.get('/');
       expect(h1Of(home.text)).toBe(HOME_SIGNED_OUT);
       expect(textOf(home.text)).toMatch(/sign-in has expired/i);
@@ -156,13 +144,13 @@ describe('When Webex fails', () => {
     });
 
     it('fails the page when a later page of spaces fails, instead of showing part of the list', async () => {
-      const paged = await bootApp(emulator, { ROOMS_PAGE_SIZE: '3', WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) });
+      const paged = await bootApp(suite.emulator, { ROOMS_PAGE_SIZE: '3', WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) });
       try {
-        const agent = await signedIn(paged.agent(), emulator, 'alice');
+        const agent = await signedIn(paged.agent(), suite.emulator, 'alice');
         expect((await agent.get('/listrooms')).status).toBe(200);
         // Faults apply first-match-first: a no-op 'slow' lets the first page through, the 500 hits the second.
-        emulator.controls.injectFault({ route: 'rooms', kind: 'slow', delayMs: 0 });
-        emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 500, ...UNTIL_CLEARED });
+        suite.emulator.controls.injectFault({ route: 'rooms', kind: 'slow', delayMs: 0 });
+        suite.emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 500, ...UNTIL_CLEARED });
 
         const response = await agent.get('/listrooms');
 
@@ -178,11 +166,11 @@ describe('When Webex fails', () => {
     it.each(TOKEN_FAILURES.map((c) => [c.name, c] as const))(
       'answers %s from the token endpoint with an error page and does not sign in',
       async (_name, c) => {
-        const agent = booted.agent();
+        const agent = suite.booted.agent();
         const { authorizeUrl } = await startLogin(agent);
         const callbackUrl = await consent(authorizeUrl, 'alice');
         const code = callbackUrl.searchParams.get('code') ?? '';
-        emulator.controls.injectFault({
+        suite.emulator.controls.injectFault({
           route: 'token',
           grantType: 'authorization_code',
           ...UNTIL_CLEARED,
@@ -208,10 +196,10 @@ describe('When Webex fails', () => {
       ['a non-JSON body', { kind: 'non-json' }, 502],
       ['no answer (hang)', { kind: 'hang' }, 502],
     ])('answers %s from /people/me with an error page and does not sign in', async (_name, fault, status) => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const callbackUrl = await consent(authorizeUrl, 'alice');
-      emulator.controls.injectFault({ route: 'people/me', ...UNTIL_CLEARED, ...fault });
+      suite.emulator.controls.injectFault({ route: 'people/me', ...UNTIL_CLEARED, ...fault });
 
       const response = await followCallback(agent, callbackUrl);
 
@@ -222,33 +210,33 @@ describe('When Webex fails', () => {
     });
 
     it('lets the person start again and sign in once Webex is back', async () => {
-      const agent = booted.agent();
+      const agent = suite.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       const callbackUrl = await consent(authorizeUrl, 'alice');
-      emulator.controls.injectFault({ route: 'token', kind: 'status', status: 503, ...UNTIL_CLEARED });
+      suite.emulator.controls.injectFault({ route: 'token', kind: 'status', status: 503, ...UNTIL_CLEARED });
       expect((await followCallback(agent, callbackUrl)).status).toBe(502);
-      emulator.controls.clearFaults();
+      suite.emulator.controls.clearFaults();
 
-      await signedIn(agent, emulator, 'alice');
+      await signedIn(agent, suite.emulator, 'alice');
 
       expect(h1Of((await agent.get('/')).text)).toBe(HOME_SIGNED_IN);
     });
   });
 
   it('never writes the client secret, a code, a token or a verifier to the log', async () => {
-    const agent = booted.agent();
+    const agent = suite.booted.agent();
     const { authorizeUrl } = await startLogin(agent);
     const callbackUrl = await consent(authorizeUrl, 'alice');
     const code = callbackUrl.searchParams.get('code') ?? '';
-    emulator.controls.injectFault({ route: 'token', kind: 'status', status: 500 });
+    suite.emulator.controls.injectFault({ route: 'token', kind: 'status', status: 500 });
     await followCallback(agent, callbackUrl);
-    await signedIn(agent, emulator, 'alice');
-    emulator.controls.expireAccessTokens({ handle: 'alice' });
+    await signedIn(agent, suite.emulator, 'alice');
+    suite.emulator.controls.expireAccessTokens({ handle: 'alice' });
     await agent.get('/listrooms');
-    emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 401, times: 2 });
+    suite.emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 401, times: 2 });
     await agent.get('/listrooms');
 
-    const log = booted.logger.lines.join('\n');
+    const log = suite.booted.logger.lines.join('\n');
     expect(log).not.toContain(E2E_CLIENT.clientSecret);
     expect(log).not.toContain(code);
     expect(leaksIn(log)).toEqual([]);
