@@ -9,6 +9,11 @@ function control(emulator: WebexEmulator, method: string, path: string, body?: u
   });
 }
 
+/** The stats' request counts, all 0: every route the emulator has. */
+function zeroes(stats: EmulatorStats): Record<string, number> {
+  return Object.fromEntries(Object.keys(stats.requests).map((route) => [route, 0]));
+}
+
 const ROUTES: [string, string][] = [
   ['POST', '/reset'],
   ['POST', '/faults'],
@@ -161,13 +166,14 @@ describe('Test controls', () => {
       await callApi(emulator, '/rooms', alice);
 
       const stats = (await (await control(emulator, 'GET', '/stats')).json()) as EmulatorStats;
-      expect(stats.requests).toEqual({ authorize: 2, token: 1, 'people/me': 1, rooms: 1 });
+      // Every route is listed, so routes added later show up here as 0.
+      expect(stats.requests).toEqual({ ...zeroes(stats), authorize: 2, token: 1, 'people/me': 1, rooms: 1 });
       expect(stats.tokenGrants).toEqual({ authorization_code: 1, refresh_token: 0 });
 
       await control(emulator, 'POST', '/reset');
       expect(emulator.controls.stats()).toEqual({
         connections: 0,
-        requests: { authorize: 0, token: 0, 'people/me': 0, rooms: 0 },
+        requests: zeroes(stats),
         tokenGrants: { authorization_code: 0, refresh_token: 0 },
       });
     });
@@ -239,7 +245,24 @@ describe('Test controls', () => {
     it('does not count control calls as API requests', async () => {
       await get(`${emulator.origin}/_emulator/stats`);
 
-      expect(emulator.controls.stats().requests).toEqual({ authorize: 0, token: 0, 'people/me': 0, rooms: 0 });
+      const { requests } = emulator.controls.stats();
+      expect(requests).toMatchObject({ authorize: 0, token: 0, 'people/me': 0, rooms: 0 });
+      expect(requests).toEqual(zeroes(emulator.controls.stats()));
+    });
+
+    it('takes faults and latency for every route the stats list, and names them when refusing one', async () => {
+      const routes = Object.keys(emulator.controls.stats().requests);
+      for (const route of routes) {
+        expect((await control(emulator, 'POST', '/faults', { route, kind: 'status' })).status).toBe(200);
+        expect((await control(emulator, 'POST', '/latency', { ms: 0, route })).status).toBe(200);
+      }
+      await control(emulator, 'DELETE', '/faults');
+
+      const refused = await control(emulator, 'POST', '/faults', { route: 'messages', kind: 'status' });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { message: string }).message).toBe(
+        `route must be one of: ${routes.join(', ')}.`,
+      );
     });
   });
 });

@@ -1,12 +1,17 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import { apiRoutes } from './api.routes';
 import { controlsRoutes } from './controls.routes';
 import { EmulatorInputError, type ObservedRequest } from './emulator.types';
 import { oauthRoutes } from './oauth.routes';
 import type { RouteContext } from './route-context';
-import { EmulatorHttpError, describeRequest, locals, newTrackingId, sendError } from './webex-responses';
-
-const NOT_FOUND = 'The requested resource could not be found.';
+import {
+  EmulatorHttpError,
+  NOT_FOUND_MESSAGE,
+  describeRequest,
+  locals,
+  newTrackingId,
+  sendError,
+} from './webex-responses';
 
 /** body-parser and Express errors carry a 4xx status that is safe to pass on. */
 function clientErrorStatus(error: unknown): number | undefined {
@@ -56,7 +61,17 @@ function observeRequests(onRequest: (request: ObservedRequest) => void): Request
   };
 }
 
-export function createEmulatorApp(ctx: RouteContext): Express {
+/** Builds a group of routes; building registers their names and scopes in ctx.routes. */
+export type RoutesFactory = (ctx: RouteContext) => Router;
+
+/**
+ * The emulator's app: tracking ids, Webex's routes, the controls, then 404 and the error answers.
+ * `routers` is a seam for the machinery's own specs, which mount made-up endpoints in the same frame.
+ */
+export function createEmulatorApp(
+  ctx: RouteContext,
+  routers: readonly RoutesFactory[] = [oauthRoutes, apiRoutes],
+): Express {
   const app = express();
   app.disable('x-powered-by');
   // ETags would cost a hash of every body; Webex clients do not revalidate.
@@ -68,10 +83,9 @@ export function createEmulatorApp(ctx: RouteContext): Express {
     res.setHeader('trackingid', trackingId);
     next();
   });
-  app.use(oauthRoutes(ctx));
-  app.use(apiRoutes(ctx));
+  for (const routes of routers) app.use(routes(ctx));
   if (ctx.settings.testControls) app.use('/_emulator', controlsRoutes(ctx.controls));
-  app.use((_req, res) => sendError(res, 404, NOT_FOUND));
+  app.use((_req, res) => sendError(res, 404, NOT_FOUND_MESSAGE));
   app.use(errorHandler(ctx.settings.log));
   return app;
 }

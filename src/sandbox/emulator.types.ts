@@ -5,8 +5,12 @@
  */
 export type TokenErrorShape = 'rest' | 'oauth';
 
-/** The routes the emulator answers, as named by faults, latency and stats. */
-export type EmulatorRoute = 'authorize' | 'token' | 'people/me' | 'rooms';
+/**
+ * A route's name in faults, latency and stats, e.g. 'authorize', 'token', 'people/me', 'rooms'.
+ * The names are those the emulator's routes registered (stats lists them all); an unknown one is
+ * an EmulatorInputError that names the known ones.
+ */
+export type EmulatorRoute = string;
 
 export interface EmulatorClient {
   clientId: string;
@@ -90,7 +94,7 @@ export interface FaultSpec {
 export interface EmulatorStats {
   /** TCP connections accepted since start or reset. */
   connections: number;
-  /** Requests per route since start or reset. */
+  /** Requests per route since start or reset: every route the emulator has, 0 until hit. */
   requests: Record<EmulatorRoute, number>;
   /** Token requests per grant, counted even when they fail. */
   tokenGrants: { authorization_code: number; refresh_token: number };
@@ -133,12 +137,12 @@ export interface WebexEmulator {
   readonly apiBaseUrl: string;
   readonly port: number;
   readonly users: readonly SeedUserSummary[];
+  /** The scopes the emulator's API routes check, sorted: what a token needs to reach all of them. */
+  readonly scopes: readonly string[];
   readonly controls: EmulatorControls;
   /** Also ends hung and keep-alive sockets, so it resolves promptly. */
   close(): Promise<void>;
 }
-
-export const EMULATOR_ROUTES: readonly EmulatorRoute[] = ['authorize', 'token', 'people/me', 'rooms'];
 
 /** Thrown for bad options or control inputs; the control routes answer it with 400. */
 export class EmulatorInputError extends Error {

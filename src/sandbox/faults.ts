@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { checkInteger } from './emulator-options';
-import { EMULATOR_ROUTES, EmulatorInputError, type EmulatorRoute, type FaultSpec } from './emulator.types';
+import { EmulatorInputError, type EmulatorRoute, type FaultSpec } from './emulator.types';
 import { outagePage } from './consent-page';
+import type { RouteRegistry } from './route-registry';
 import { locals, sendError } from './webex-responses';
 
 type FaultKind = FaultSpec['kind'];
@@ -38,7 +39,7 @@ function checkTimes(times: unknown): number {
   return checkInteger(times, 'times', 1, Number.MAX_SAFE_INTEGER);
 }
 
-function checkFault(input: unknown): QueuedFault {
+function checkFault(input: unknown, routes: RouteRegistry): QueuedFault {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new EmulatorInputError('A fault must be an object.');
   }
@@ -46,7 +47,7 @@ function checkFault(input: unknown): QueuedFault {
   const spec = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined));
   const unknownKey = Object.keys(spec).find((key) => !FAULT_KEYS.has(key));
   if (unknownKey !== undefined) throw new EmulatorInputError(`Unknown fault field: ${unknownKey.slice(0, 40)}.`);
-  const route = oneOf(spec.route, EMULATOR_ROUTES, 'route');
+  const route = routes.check(spec.route);
   const grantType = spec.grantType === undefined ? undefined : oneOf(spec.grantType, GRANT_TYPES, 'grantType');
   if (grantType !== undefined && route !== 'token') {
     throw new EmulatorInputError('grantType applies to the token route only.');
@@ -74,12 +75,17 @@ function describeFault(fault: QueuedFault): string {
 /** Queued faults and added latency, per route. */
 export class FaultBoard {
   private faults: QueuedFault[] = [];
-  private readonly latencyMs: Record<EmulatorRoute, number> = { authorize: 0, token: 0, 'people/me': 0, rooms: 0 };
+  /** Latency set for one route; the others have `allRoutesMs`. */
+  private readonly latencyMs = new Map<EmulatorRoute, number>();
+  private allRoutesMs = 0;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly routes: RouteRegistry,
+  ) {}
 
   inject(spec: FaultSpec): void {
-    const fault = checkFault(spec);
+    const fault = checkFault(spec, this.routes);
     this.faults.push(fault);
     this.log(`fault queued: ${describeFault(fault)}`);
   }
@@ -90,12 +96,16 @@ export class FaultBoard {
 
   setLatency(ms: number, route?: EmulatorRoute): void {
     const checked = checkInteger(ms, 'ms', 0, MAX_DELAY_MS);
-    const routes = route === undefined ? EMULATOR_ROUTES : [oneOf(route, EMULATOR_ROUTES, 'route')];
-    for (const r of routes) this.latencyMs[r] = checked;
+    if (route === undefined) {
+      this.latencyMs.clear();
+      this.allRoutesMs = checked;
+    } else {
+      this.latencyMs.set(this.routes.check(route), checked);
+    }
   }
 
   latency(route: EmulatorRoute): number {
-    return this.latencyMs[route];
+    return this.latencyMs.get(route) ?? this.allRoutesMs;
   }
 
   reset(): void {

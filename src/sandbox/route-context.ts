@@ -4,12 +4,15 @@ import type { EmulatorState } from './emulator-state';
 import type { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls, EmulatorRoute } from './emulator.types';
 import { faultGate, type DelayedResponses, type FaultBoard } from './faults';
+import type { RouteRegistry } from './route-registry';
 import { locals, type ErrorShape } from './webex-responses';
 
 /** What the routers share: one emulator's state, settings and instruments. */
 export interface RouteContext {
   settings: EmulatorSettings;
   state: EmulatorState;
+  /** Filled as the routers are built: the names faults, latency and stats accept. */
+  routes: RouteRegistry;
   faults: FaultBoard;
   delays: DelayedResponses;
   stats: EmulatorStatsCounter;
@@ -18,16 +21,20 @@ export interface RouteContext {
   origin: () => string;
 }
 
-/** Marks the request as the given route (error shape, request count); `token` words errors as set now. */
+/**
+ * Registers the route's name (for faults, latency and stats) now, while the router is built; then
+ * marks each request as that route (error shape, request count). `token` words errors as set now.
+ */
 export function enterRoute(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape | 'token'): RequestHandler {
+  ctx.routes.add(route);
   return (_req, res, next) => {
     locals(res).shape = shape === 'token' ? ctx.state.tokenErrorShape : shape;
-    ctx.stats.requests[route]++;
+    ctx.stats.countRequest(route);
     next();
   };
 }
 
-/** The usual front of a route: count it, then let faults and latency have their say. */
+/** The usual front of a route: name and count it, then let faults and latency have their say. */
 export function routeFront(ctx: RouteContext, route: EmulatorRoute, shape: ErrorShape | 'token'): RequestHandler[] {
   return [enterRoute(ctx, route, shape), faultGate(route, ctx.faults, ctx.delays)];
 }

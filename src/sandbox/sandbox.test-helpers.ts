@@ -8,7 +8,8 @@ export const CLIENT: EmulatorClient = {
   clientId: 'test-client',
   clientSecret: 'test-secret',
   redirectUris: ['http://localhost:8080/oauth', 'http://app.test:3000/cb?tenant=blue'],
-  scopes: ['spark:people_read', 'spark:rooms_read', 'spark:kms'],
+  // Scopes of endpoints the emulator may not have yet, so adding one does not mean editing this.
+  scopes: ['spark:people_read', 'spark:rooms_read', 'spark:memberships_read', 'spark:kms'],
 };
 export const OTHER_CLIENT: EmulatorClient = {
   clientId: 'other-client',

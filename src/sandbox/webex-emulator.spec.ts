@@ -86,6 +86,12 @@ describe(startWebexEmulator.name, () => {
     expect(emulator.port).toBeGreaterThan(0);
   });
 
+  it('lists the scopes its API routes check, sorted', () => {
+    expect(emulator.scopes).toEqual(expect.arrayContaining(['spark:people_read', 'spark:rooms_read']));
+    expect([...emulator.scopes].sort()).toEqual(emulator.scopes);
+    expect(emulator.scopes).not.toContain('spark:kms');
+  });
+
   it('seeds the same four users, with Webex-shaped ids, on every start', async () => {
     const again = await startTestEmulator();
     try {

@@ -8,6 +8,7 @@ import { EmulatorState, type EmulatorSnapshot } from './emulator-state';
 import { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls, EmulatorOptions, SeedUserSummary, WebexEmulator } from './emulator.types';
 import { DelayedResponses, FaultBoard } from './faults';
+import { RouteRegistry } from './route-registry';
 import { SEED_USERS } from './seed-data';
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -44,8 +45,9 @@ const USERS: readonly SeedUserSummary[] = Object.freeze(
  */
 export async function startWebexEmulator(options: EmulatorOptions): Promise<WebexEmulator> {
   const settings = resolveOptions(options);
-  const stats = new EmulatorStatsCounter();
-  const faults = new FaultBoard(settings.log);
+  const routes = new RouteRegistry();
+  const stats = new EmulatorStatsCounter(routes);
+  const faults = new FaultBoard(settings.log, routes);
   const delays = new DelayedResponses();
   const state = new EmulatorState(settings);
   const persistence = settings.stateFile ? new StateFile(settings.stateFile, state) : undefined;
@@ -67,7 +69,8 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
     issueTokens: (handle, clientId, scopes) => state.issueTokens(checkSeedHandle(handle), clientId, scopes),
   };
   let origin = '';
-  const app = createEmulatorApp({ settings, state, faults, delays, stats, controls, origin: () => origin });
+  // Building the app registers its routes' names and scopes.
+  const app = createEmulatorApp({ settings, state, routes, faults, delays, stats, controls, origin: () => origin });
   const server = createServer(app);
   server.on('connection', () => {
     stats.connections++;
@@ -93,6 +96,7 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
     apiBaseUrl: `${origin}/v1`,
     port,
     users: USERS,
+    scopes: routes.scopes(),
     controls,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { errorPage, sendHtml } from './consent-page';
 
+/** Webex's words for an unknown path, and for an id it does not know (or will not show this user). */
+export const NOT_FOUND_MESSAGE = 'The requested resource could not be found.';
+
 /** How a route answers errors: Webex REST JSON, OAuth token-endpoint JSON, or an HTML page for the browser. */
 export type ErrorShape = 'rest' | 'oauth' | 'html';
 
