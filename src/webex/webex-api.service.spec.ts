@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { configModule } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
 import { WebexApiService } from './webex-api.service';
@@ -18,6 +20,42 @@ import { WebexModule } from './webex.module';
 
 const CLIENT = { clientId: 'spec-client', clientSecret: 'spec-secret-value' };
 const REDIRECT_URI = 'http://127.0.0.1:8080/oauth';
+/** A developer's shell may name a proxy; these specs call loopback directly unless they say otherwise. */
+const PROXY_ENV = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+const withoutProxies = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !PROXY_ENV.includes(name)));
+
+/** A stand-in Webex on loopback, for answers the emulator does not give. */
+interface Upstream {
+  apiBaseUrl: string;
+  /** TCP connections accepted so far. */
+  connections: number;
+  /** Resolves when every connection accepted so far has closed. */
+  allClosed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startUpstream(handler: RequestListener): Promise<Upstream> {
+  const server = createServer(handler);
+  const closed: Promise<void>[] = [];
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const upstream: Upstream = {
+    apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    connections: 0,
+    allClosed: () => Promise.all(closed).then(() => undefined),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+  server.on('connection', (socket: Socket) => {
+    upstream.connections++;
+    closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
+  });
+  return upstream;
+}
+
+const PERSON = JSON.stringify({ id: 'p1', displayName: 'Stand-in Person' });
 
 /** The wrapper's own specs go over real HTTP, to the emulator on loopback. */
 describe(WebexApiService.name, () => {
@@ -44,7 +82,7 @@ describe(WebexApiService.name, () => {
       scope: 'spark:people_read spark:rooms_read',
     }).toString();
     process.env = {
-      ...savedEnv,
+      ...withoutProxies(savedEnv),
       NODE_ENV: 'test',
       AUTH_INIT_URL: authInitUrl.href,
       CLIENT_SECRET: CLIENT.clientSecret,
@@ -104,8 +142,21 @@ describe(WebexApiService.name, () => {
   it('reuses connections to Webex (keep-alive)', async () => {
     const service = await make();
     const token = tokenFor('alice');
-    for (let i = 0; i < 10; i++) await service.getMe(token);
+    // As calls come in a service: the next one starts on a later turn of the event loop.
+    for (let i = 0; i < 10; i++) {
+      await service.getMe(token);
+      await nextTurn();
+    }
     expect(emulator.controls.stats().connections).toBe(1);
+  });
+
+  it('reuses connections for calls made back to back (at most one more connection)', async () => {
+    // undici checks an idle connection for a close from the server on the next turn of the event
+    // loop before it writes on it; its pool opens a second connection for a call made meanwhile.
+    const service = await make();
+    const token = tokenFor('alice');
+    for (let i = 0; i < 10; i++) await service.getMe(token);
+    expect(emulator.controls.stats().connections).toBeLessThanOrEqual(2);
   });
 
   it('refreshes tokens, and picks up a rotated refresh token', async () => {
@@ -433,5 +484,203 @@ describe(WebexApiService.name, () => {
     } finally {
       await new Promise((resolve) => upstream.close(resolve));
     }
+  });
+
+  /** What users rely on from the HTTP client under the wrapper, over real HTTP to a stand-in Webex. */
+  describe('the connection to Webex', () => {
+    let upstream: Upstream | undefined;
+    afterEach(async () => {
+      await upstream?.close();
+      upstream = undefined;
+    });
+    async function serviceOn(handler: RequestListener, env: Record<string, string> = {}) {
+      upstream = await startUpstream(handler);
+      return { upstream, service: await make({ WEBEX_API_BASE_URL: upstream.apiBaseUrl, ...env }) };
+    }
+    const failureOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => {
+          throw new Error('expected a rejection');
+        },
+        (error: unknown) => error as Error,
+      );
+    const elapsed = (started: number) => Date.now() - started;
+
+    it.each([
+      ['before the answer starts', (res: ServerResponse) => void res],
+      [
+        'while the body trickles in, a byte every 50 ms',
+        (res: ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/json' }).write('{');
+          const timer = setInterval(() => res.write(' '), 50);
+          res.once('close', () => clearInterval(timer));
+        },
+      ],
+    ])('gives up at the deadline %s, and leaves no connection behind', async (_case, stall) => {
+      const { upstream: stalled, service } = await serviceOn((_req, res) => stall(res), {
+        WEBEX_TIMEOUT_MS: '400',
+        WEBEX_RETRIES: '0',
+      });
+      const started = Date.now();
+      const error = await failureOf(service.getMe('token'));
+      expect(error).toBeInstanceOf(WebexUnavailableError);
+      expect(error.message).toBe('Webex could not be reached (timed out)');
+      expect(elapsed(started)).toBeGreaterThanOrEqual(380);
+      expect(elapsed(started)).toBeLessThan(2_000);
+      await stalled.allClosed();
+    });
+
+    it('counts the deadline to the last byte of the body, not to the headers', async () => {
+      const { service } = await serviceOn(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' }).write('{"id":"p1",');
+          setTimeout(() => res.end('"displayName":"Late"}'), 600);
+        },
+        { WEBEX_TIMEOUT_MS: '300', WEBEX_RETRIES: '0' },
+      );
+      await expect(service.getMe('token')).rejects.toThrow('Webex could not be reached (timed out)');
+    });
+
+    it('does not follow a redirect: the token stays on the API origin', async () => {
+      const seen: string[] = [];
+      const elsewhere = await startUpstream((req, res) => {
+        seen.push(`elsewhere ${req.url} ${req.headers.authorization ?? ''}`);
+        res.end(PERSON);
+      });
+      try {
+        const { service } = await serviceOn((req, res) => {
+          seen.push(`api ${req.url}`);
+          res.writeHead(302, { location: `${elsewhere.apiBaseUrl}/people/me` }).end();
+        });
+        const error = await failureOf(service.getMe('the-token'));
+        expect(error).toBeInstanceOf(WebexBadResponseError);
+        expect(error).toMatchObject({ status: 302 });
+        expect(seen).toEqual(['api /v1/people/me']);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    /** Writes `megabytes` MB of a room list (never its end) as fast as the client reads; counts what went out. */
+    const flood = (megabytes: number, headers: Record<string, string> = {}) => {
+      const sent = { megabytes: 0 };
+      const handler: RequestListener = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...headers });
+        res.write('{"items":["');
+        const chunk = Buffer.alloc(1024 * 1024, 'x');
+        const more = () => {
+          while (sent.megabytes < megabytes) {
+            sent.megabytes++;
+            if (!res.write(chunk)) return;
+          }
+        };
+        res.on('drain', more);
+        more();
+      };
+      return { handler, sent };
+    };
+
+    it('refuses an answer over 16 MB as it streams in, and drops the connection', async () => {
+      const { handler } = flood(17);
+      const { upstream: big, service } = await serviceOn(handler);
+      const error = await failureOf(service.listRooms('token'));
+      expect(error).toBeInstanceOf(WebexUnavailableError);
+      expect(error.message).toBe('Webex could not be reached (answer too large)');
+      await big.allClosed();
+    });
+
+    it('refuses an answer that declares more than 16 MB at once, without reading it', async () => {
+      // axios refuses it on its Content-Length; the connection, never read further, is released
+      // when the answer is garbage-collected (undici cancels an unread body then).
+      const { handler, sent } = flood(17, { 'content-length': String(17 * 1024 * 1024 + 11) });
+      const { service } = await serviceOn(handler);
+      const started = Date.now();
+      const error = await failureOf(service.listRooms('token'));
+      expect(error.message).toBe('Webex could not be reached (answer too large)');
+      expect(elapsed(started)).toBeLessThan(1_000);
+      expect(sent.megabytes).toBeLessThan(16);
+    });
+
+    it('refuses an answer that comes compressed anyway and decodes to over 16 MB', async () => {
+      const { service } = await serviceOn((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(`{"items":["${'x'.repeat(17 * 1024 * 1024)}"]}`));
+      });
+      await expect(service.listRooms('token')).rejects.toThrow('Webex could not be reached (answer too large)');
+    });
+
+    it('asks for an uncompressed answer, and reads one that comes compressed anyway', async () => {
+      const encodings: (string | undefined)[] = [];
+      const { service } = await serviceOn((req: IncomingMessage, res) => {
+        encodings.push(req.headers['accept-encoding']);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(PERSON));
+      });
+      await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+      expect(encodings).toEqual(['identity']);
+    });
+
+    it('maps a body that is not JSON to a bad response', async () => {
+      const { service } = await serviceOn((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+      });
+      await expect(service.getMe('token')).rejects.toBeInstanceOf(WebexBadResponseError);
+    });
+
+    it('maps a refused connection to unavailable', async () => {
+      const { upstream: gone, service } = await serviceOn(() => undefined, { WEBEX_RETRIES: '1' });
+      await gone.close();
+      const error = await failureOf(service.getMe('token'));
+      expect(error).toBeInstanceOf(WebexUnavailableError);
+      expect(error.message).toBe('Webex could not be reached (ECONNREFUSED)');
+    });
+
+    describe('a kept-alive connection the server closes', () => {
+      /** Answers the first request of every connection; later ones are reset as they arrive. */
+      const resetting = () => {
+        const perSocket = new WeakMap<Socket, number>();
+        let requests = 0;
+        const handler: RequestListener = (req, res) => {
+          requests++;
+          const onSocket = (perSocket.get(req.socket) ?? 0) + 1;
+          perSocket.set(req.socket, onSocket);
+          if (onSocket > 1) req.socket.resetAndDestroy();
+          else res.writeHead(200, { 'content-type': 'application/json' }).end(PERSON);
+        };
+        return { handler, requests: () => requests };
+      };
+
+      it('while it is idle: the next call goes out on a new connection', async () => {
+        const { upstream: closing, service } = await serviceOn((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(PERSON);
+        });
+        await service.getMe('token');
+        await closing.allClosed();
+        await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+        expect(closing.connections).toBe(2);
+      });
+
+      it('as a GET goes out on it: the GET is retried on a new connection', async () => {
+        const server = resetting();
+        const { upstream: flaky, service } = await serviceOn(server.handler);
+        await service.getMe('token');
+        await nextTurn();
+        await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+        expect(server.requests()).toBe(3);
+        expect(flaky.connections).toBe(2);
+      });
+
+      it('as a token grant goes out on it: the grant fails, and is not sent again', async () => {
+        // The old hand-written adapter sent it once more; undici does not, and the grants are never retried.
+        const server = resetting();
+        const { service } = await serviceOn(server.handler);
+        await service.getMe('token');
+        await nextTurn();
+        const error = await failureOf(service.refreshTokens('refresh-token'));
+        expect(error).toBeInstanceOf(WebexUnavailableError);
+        expect(error.message).toMatch(/^Webex could not be reached \((ECONNRESET|connection closed by the server)\)$/);
+        expect(server.requests()).toBe(2);
+      });
+    });
   });
 });

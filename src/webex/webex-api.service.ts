@@ -2,9 +2,8 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse, RawAxiosResponseHeaders, AxiosResponseHeaders } from 'axios';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
 import { oauthConfig, webexConfig } from '../config';
 import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 import { nextLink } from './link-header';
@@ -157,10 +156,10 @@ export class WebexApiService implements OnModuleDestroy {
     return { rooms, truncated: false };
   }
 
-  onModuleDestroy(): void {
-    const defaults = this.http.axiosRef.defaults as { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent };
-    defaults.httpAgent?.destroy();
-    defaults.httpsAgent?.destroy();
+  /** Closes every connection to Webex (and to a proxy) of WebexModule's undici pool. */
+  async onModuleDestroy(): Promise<void> {
+    const { fetchOptions } = this.http.axiosRef.defaults as { fetchOptions?: { dispatcher?: Dispatcher } };
+    await fetchOptions?.dispatcher?.destroy();
   }
 
   /** A next link is followed only on the API's own origin: the bearer token goes with it. */
@@ -306,7 +305,7 @@ export class WebexApiService implements OnModuleDestroy {
     remainingMs: number,
   ): Promise<{ response: AxiosResponse<string> } | { failure: NetworkFailure }> {
     try {
-      // The HttpService's own axios instance (base URL, keep-alive agents, the adapter from
+      // The HttpService's own axios instance (base URL, fetch adapter on undici's pool, from
       // WebexModule), called directly: its Observable wrapper cancels every finished request,
       // building an error with a stack trace each time, which showed in the /listrooms profile.
       const response = await this.http.axiosRef.request<string>({
@@ -314,8 +313,9 @@ export class WebexApiService implements OnModuleDestroy {
         responseType: 'text',
         validateStatus: () => true,
         maxContentLength: MAX_RESPONSE_BYTES,
-        // With WebexModule's adapter this is a deadline on the whole exchange, to the body's last
-        // byte, so it bounds the attempt and so the call; the adapter also bounds connecting.
+        // axios' fetch adapter makes this one deadline on the whole exchange, to the body's last
+        // byte (its timer stops only once the body is read), so it bounds the attempt and so
+        // the call; undici bounds connecting.
         timeout: remainingMs,
       });
       return { response };
@@ -411,14 +411,40 @@ function toRoom(item: unknown): WebexRoom | undefined {
   };
 }
 
-/** A short, secret-free reason: never the error object, whose config holds headers and body. */
+/**
+ * A short, secret-free reason: never the error object, whose config holds headers and body.
+ * axios' fetch adapter rejects with its own code for its deadline (ETIMEDOUT) and its size cap;
+ * what fetch failed on (ERR_NETWORK, or no code for a body cut short) has undici's error, or the
+ * socket's, as a cause, whose code is turned into one the retry policy knows.
+ */
 function describeNetworkError(error: unknown): NetworkFailure {
-  if (isRecord(error)) {
-    if (typeof error.code === 'string' && /^[A-Z_]{2,40}$/.test(error.code)) {
-      const { code } = error;
-      if (code === CONNECT_TIMEOUT_CODE) return { code, reason: 'connect timed out' };
-      return { code, reason: code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : code };
-    }
+  const codeOf = (value: Record<string, unknown>): string | undefined =>
+    typeof value.code === 'string' && /^[A-Z][A-Z0-9_]{1,39}$/.test(value.code) ? value.code : undefined;
+  const undici: Readonly<Record<string, NetworkFailure>> = {
+    UND_ERR_CONNECT_TIMEOUT: { code: CONNECT_TIMEOUT_CODE, reason: 'connect timed out' },
+    // The server closed the connection before the answer was complete ("other side closed").
+    UND_ERR_SOCKET: { code: 'ECONNRESET', reason: 'connection closed by the server' },
+    UND_ERR_HEADERS_TIMEOUT: { code: 'ECONNABORTED', reason: 'timed out' },
+    UND_ERR_BODY_TIMEOUT: { code: 'ECONNABORTED', reason: 'timed out' },
+    UND_ERR_RES_EXCEEDED_MAX_SIZE: { code: 'ERR_BAD_RESPONSE', reason: 'answer too large' },
+  };
+  if (!isRecord(error)) return { reason: 'network error' };
+  const code = codeOf(error);
+  // The attempt's deadline: ECONNABORTED, which the retry policy never retries (no time is left).
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return { code: 'ECONNABORTED', reason: 'timed out' };
+  if (code === 'ERR_BAD_RESPONSE' && String(error.message).startsWith('maxContentLength')) {
+    return { code, reason: 'answer too large' };
   }
-  return { reason: 'network error' };
+  if (code && code !== 'ERR_NETWORK') return { code, reason: code };
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 4 && isRecord(cause); depth++, cause = cause.cause) {
+    const causeCode = codeOf(cause);
+    if (causeCode && undici[causeCode]) return undici[causeCode];
+    // undici's words for a proxy's refusal, e.g. "Proxy response (407) !== 200 when HTTP Tunneling".
+    if (typeof cause.message === 'string' && /^Proxy [\w ()!=]{1,80}$/.test(cause.message)) {
+      return { code: causeCode, reason: cause.message };
+    }
+    if (causeCode && !causeCode.startsWith('UND_ERR')) return { code: causeCode, reason: causeCode };
+  }
+  return { code, reason: 'network error' };
 }

@@ -1,30 +1,73 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { webexConfig } from '../config';
-import { nodeHttpAdapter } from './node-http.adapter';
+import type { AxiosRequestConfig } from 'axios';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch, Request, Response } from 'undici';
+import { sandboxConfig, webexConfig } from '../config';
 import { WebexApiService } from './webex-api.service';
 
-const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 30_000 } as const;
+/** Longest an idle connection to Webex is kept (Webex's own Keep-Alive hint, less 2 s, when shorter). */
+const IDLE_MS = 30_000;
+/**
+ * WebexApiService's cap (its maxContentLength counts decoded bytes), also on the bytes received:
+ * undici drops the connection as soon as more come in.
+ */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The connection pool under every call to Webex: undici's, through the proxy that HTTP_PROXY /
+ * HTTPS_PROXY name (lower-case forms first, as undici reads them, when the pool is made) unless
+ * NO_PROXY lists the host (read on every call). An https Webex is reached through a CONNECT
+ * tunnel (TLS end to end; the proxy sees only host and port), a plain-http one (the emulator) in
+ * absolute form. In sandbox mode the built-in emulator on this machine is always called directly.
+ *
+ * - connecting (TCP, and TLS for https) is bounded by `connectTimeoutMs`, to the proxy and
+ *   through it too (its answer to CONNECT is bounded by the call's deadline only);
+ * - connections are kept alive: an idle one is closed 2 s before the Keep-Alive timeout the
+ *   server announces, or after IDLE_MS, and checked for a pending close before it is reused;
+ * - headers and body timeouts are a backstop only: each attempt has its own deadline.
+ */
+export function webexDispatcher(
+  config: Pick<ConfigType<typeof webexConfig>, 'connectTimeoutMs' | 'timeoutMs'>,
+  options: { direct?: boolean } = {},
+): Dispatcher {
+  const connect = { timeout: config.connectTimeoutMs };
+  const settings = {
+    connect,
+    keepAliveTimeout: IDLE_MS,
+    keepAliveMaxTimeout: IDLE_MS,
+    headersTimeout: config.timeoutMs,
+    bodyTimeout: config.timeoutMs,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+  };
+  if (options.direct) return new Agent(settings);
+  // proxyTls bounds connecting to the proxy, requestTls the TLS handshake with Webex inside the
+  // tunnel; proxyTunnel: false sends plain-http requests in absolute form, not through CONNECT
+  // (which proxies commonly allow to port 443 only).
+  return new EnvHttpProxyAgent({ ...settings, proxyTunnel: false, proxyTls: connect, requestTls: connect });
+}
 
 @Module({
   imports: [
     HttpModule.registerAsync({
-      inject: [webexConfig.KEY],
-      useFactory: (config: ConfigType<typeof webexConfig>) => ({
+      inject: [webexConfig.KEY, sandboxConfig.KEY],
+      useFactory: (config: ConfigType<typeof webexConfig>, sandbox: ConfigType<typeof sandboxConfig>) => ({
         baseURL: config.apiBaseUrl,
-        // Keep-alive: one TCP (and TLS) handshake serves many calls to Webex. An idle socket is
-        // closed by us first, before the server's announced Keep-Alive timeout (Node uses the hint
-        // only when the agent has a timeout) and before the usual 60 s of load balancers: a request
-        // sent on a socket the server is closing fails with ECONNRESET, and a token grant is never retried.
-        httpAgent: new HttpAgent(KEEP_ALIVE),
-        httpsAgent: new HttpsAgent(KEEP_ALIVE),
-        // axios' own Node adapter (and what it drives) was ~13 % of the /listrooms CPU profile; this
-        // one sends with the agents above, never follows redirects, and bounds connecting and the
-        // whole exchange (see node-http.adapter.ts for what it does not do).
-        adapter: nodeHttpAdapter({ connectTimeoutMs: config.connectTimeoutMs }),
+        // axios' fetch adapter on undici's fetch and pool (see webexDispatcher). WebexApiService
+        // gives each attempt a `timeout`, which this adapter turns into one deadline for the whole
+        // exchange, to the last byte of the body. Redirects are never followed (a 3xx is the
+        // answer: the token must not go to another origin), and answers are asked for
+        // uncompressed (one that comes compressed anyway is decoded by fetch, and the size cap
+        // of the call counts the decoded bytes).
+        adapter: 'fetch',
+        // undici's own fetch with its Request and Response (Node's built-in fetch is an older undici).
+        env: { fetch, Request, Response } as unknown as AxiosRequestConfig['env'],
+        fetchOptions: {
+          dispatcher: webexDispatcher(config, { direct: sandbox.enabled }),
+          redirect: 'manual',
+        },
+        maxRedirects: 0,
+        headers: { 'Accept-Encoding': 'identity' },
       }),
     }),
   ],

@@ -41,6 +41,14 @@ const SERVICE_ENV = [
   'WEBEX_CONNECT_TIMEOUT_MS',
   'WEBEX_RETRIES',
   'WEBEX_RETRY_AFTER_MAX_WAIT_MS',
+  // The proxy the calls to Webex go through (undici reads both spellings): a developer's shell
+  // may name one, which must not carry a suite's calls to its emulator on loopback.
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'NO_PROXY',
+  'no_proxy',
 ] as const;
 
 /**
