@@ -15,7 +15,7 @@ import { Test } from '@nestjs/testing';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configModule } from '../src/config';
-import { WebexApiService, WebexModule } from '../src/webex';
+import { WebexApiService, WebexModule, webexCalls } from '../src/webex';
 import { request } from './lib/http';
 import { Children, pinSelf, waitForOutput } from './lib/processes';
 
@@ -56,7 +56,7 @@ async function drive(service: WebexApiService, token: string, calls: number, exp
   const worker = async (): Promise<void> => {
     while (next < calls) {
       next++;
-      const { rooms } = await service.listRooms(token);
+      const { items: rooms } = await service.list(webexCalls.rooms, token, { query: { sortBy: 'lastactivity' } });
       if (rooms.length !== expectedRooms) throw new Error(`listRooms gave ${rooms.length} rooms, not ${expectedRooms}`);
     }
   };
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       handle: HANDLE,
       clientId: authInitUrl.searchParams.get('client_id'),
     })) as { access_token: string };
-    const expectedRooms = (await service.listRooms(token)).rooms.length;
+    const expectedRooms = (await service.list(webexCalls.rooms, token)).items.length;
 
     await drive(service, token, WARMUP, expectedRooms);
 

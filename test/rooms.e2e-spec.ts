@@ -130,11 +130,11 @@ describe('Listing spaces', () => {
     });
   });
 
-  describe('with small pages (ROOMS_PAGE_SIZE=3)', () => {
+  describe('with small pages (WEBEX_PAGE_SIZE=3)', () => {
     let paged: BootedApp;
 
     beforeAll(async () => {
-      paged = await bootApp(suite.emulator, { ROOMS_PAGE_SIZE: '3' });
+      paged = await bootApp(suite.emulator, { WEBEX_PAGE_SIZE: '3' });
     });
 
     afterAll(async () => {
@@ -155,11 +155,11 @@ describe('Listing spaces', () => {
     });
   });
 
-  describe('with a cap below the number of spaces (ROOMS_LIMIT=5, ROOMS_PAGE_SIZE=3)', () => {
+  describe('with a cap below the number of spaces (WEBEX_LIST_LIMIT=5, WEBEX_PAGE_SIZE=3)', () => {
     let capped: BootedApp;
 
     beforeAll(async () => {
-      capped = await bootApp(suite.emulator, { ROOMS_LIMIT: '5', ROOMS_PAGE_SIZE: '3' });
+      capped = await bootApp(suite.emulator, { WEBEX_LIST_LIMIT: '5', WEBEX_PAGE_SIZE: '3' });
     });
 
     afterAll(async () => {

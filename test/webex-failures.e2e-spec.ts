@@ -32,7 +32,7 @@ interface FailureCase {
 }
 
 const ROOMS_FAILURES: FailureCase[] = [
-  { name: '403 (missing scope)', fault: { kind: 'status', status: 403 }, status: 502, tracked: true },
+  { name: '403 (missing scope)', fault: { kind: 'status', status: 403 }, status: 403, tracked: true },
   {
     name: '429 with Retry-After',
     fault: { kind: 'rate-limit', retryAfterSeconds: 7 },
@@ -144,7 +144,7 @@ describe('When Webex fails', () => {
     });
 
     it('fails the page when a later page of spaces fails, instead of showing part of the list', async () => {
-      const paged = await bootApp(suite.emulator, { ROOMS_PAGE_SIZE: '3', WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) });
+      const paged = await bootApp(suite.emulator, { WEBEX_PAGE_SIZE: '3', WEBEX_TIMEOUT_MS: String(TIMEOUT_MS) });
       try {
         const agent = await signedIn(paged.agent(), suite.emulator, 'alice');
         expect((await agent.get('/listrooms')).status).toBe(200);

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, MemoryLoginStateStore } from '../session';
-import { WebexApiService, WebexGrantRefusedError, WebexUnavailableError } from '../webex';
+import { WebexApiService, WebexGrantRefusedError, WebexUnavailableError, webexCalls } from '../webex';
 import { FeaturesService } from './features.service';
 import { OAuthService } from './oauth.service';
 
@@ -24,13 +24,13 @@ const tokens = (suffix: string) => ({
 
 describe(OAuthService.name, () => {
   let service: OAuthService;
-  let webex: { exchangeCode: jest.Mock; refreshTokens: jest.Mock; getMe: jest.Mock };
+  let webex: { exchangeCode: jest.Mock; refreshTokens: jest.Mock; get: jest.Mock };
 
   beforeEach(async () => {
     webex = {
       exchangeCode: jest.fn().mockResolvedValue(tokens('1')),
       refreshTokens: jest.fn().mockResolvedValue(tokens('2')),
-      getMe: jest.fn().mockResolvedValue({ id: 'person-1', displayName: 'Alice' }),
+      get: jest.fn().mockResolvedValue({ id: 'person-1', displayName: 'Alice' }),
     };
     const moduleRef = await Test.createTestingModule({
       providers: [
@@ -75,7 +75,7 @@ describe(OAuthService.name, () => {
     const [code, verifier] = webex.exchangeCode.mock.calls[0] as [string, string];
     expect(code).toBe('code-1');
     expect(createHash('sha256').update(verifier).digest('base64url')).toBe(params.get('code_challenge'));
-    expect(webex.getMe).toHaveBeenCalledWith('access-1');
+    expect(webex.get).toHaveBeenCalledWith(webexCalls.me, 'access-1');
     expect(result.user).toEqual({ id: 'person-1', displayName: 'Alice' });
     expect(result.tokens.refreshToken).toBe('refresh-1');
   });

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
 import { LoginStateStore, type GrantTokens, type SessionUser } from '../session';
-import { WebexApiService, WebexGrantRefusedError, type WebexTokens } from '../webex';
+import { WebexApiService, WebexGrantRefusedError, webexCalls, type WebexTokens } from '../webex';
 import { SignInError } from './auth.errors';
 import { FeaturesService } from './features.service';
 import type { CallbackQueryDto } from './callback-query.dto';
@@ -108,7 +108,7 @@ export class OAuthService {
       if (error instanceof WebexGrantRefusedError) throw new SignInError('code_rejected');
       throw error;
     }
-    const person = await this.webex.getMe(tokens.accessToken);
+    const person = await this.webex.get(webexCalls.me, tokens.accessToken);
     this.debug('code exchanged and person fetched');
     return { user: { id: person.id, displayName: person.displayName }, tokens: toGrantTokens(tokens) };
   }

@@ -3,6 +3,7 @@ import { NotSignedInError, SessionEndedError, SignInError } from '../auth/auth.e
 import {
   WebexBadResponseError,
   WebexForbiddenError,
+  WebexNotFoundError,
   WebexRateLimitedError,
   WebexRejectedError,
   WebexUnauthorizedError,
@@ -26,7 +27,13 @@ describe(presentError.name, () => {
     ['a refused code', new SignInError('code_rejected'), 400, /did not accept the sign-in code/],
     ['Webex down', new WebexUnavailableError('x', 'GET /rooms', 503, 'ROUTER_1'), 502, /could not be reached/],
     ['Webex garbage', new WebexBadResponseError('x', 'GET /rooms', 200), 502, /could not read/],
-    ['a Webex 403', new WebexForbiddenError('x', 'GET /rooms', 403), 502, /missing a scope/],
+    [
+      'a Webex 403, naming the scope the call needs',
+      new WebexForbiddenError('x', 'GET /rooms', 403, 'ROUTER_2', 'spark:rooms_read'),
+      403,
+      /refused this request \(it needs the spark:rooms_read scope\).*developer\.webex\.com/,
+    ],
+    ['a Webex 404', new WebexNotFoundError('x', 'GET /rooms/{roomId}', 404), 404, /not shared with you/],
     [
       'a Webex 401 that was not handled',
       new WebexUnauthorizedError('x', 'GET /rooms', 401),

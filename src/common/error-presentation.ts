@@ -8,7 +8,7 @@ import {
   type SignInFailure,
 } from '../auth';
 import { GrantBusyError, StoreUnavailableError } from '../session';
-import { WebexApiError, WebexRateLimitedError } from '../webex';
+import { WebexApiError, WebexForbiddenError, WebexNotFoundError, WebexRateLimitedError } from '../webex';
 
 /** What a person (or a JSON client) is told about a failure. Never the error's own message. */
 export interface ErrorPresentation {
@@ -110,15 +110,30 @@ export function presentError(error: unknown): ErrorPresentation {
       trackingId: error.trackingId,
     };
   }
+  if (error instanceof WebexNotFoundError) {
+    return {
+      status: 404,
+      title: 'Not found',
+      message: 'Webex has nothing at this address for you: it does not exist, or it is not shared with you.',
+      trackingId: error.trackingId,
+    };
+  }
+  if (error instanceof WebexForbiddenError) {
+    const scope = error.scope ? ` (it needs the ${error.scope} scope)` : '';
+    return {
+      status: 403,
+      title: 'Refused by Webex',
+      message: `Webex refused this request${scope}. Your Webex account may not be allowed to see it, or the integration on developer.webex.com lacks the scope: add it there and sign in again.`,
+      trackingId: error.trackingId,
+    };
+  }
   if (error instanceof WebexApiError) {
     const message =
-      error.kind === 'forbidden'
-        ? 'Webex refused this request. The integration may be missing a scope this page needs.'
-        : error.kind === 'bad-response'
-          ? 'Webex sent an answer this service could not read. Please try again in a moment.'
-          : error.kind === 'rejected'
-            ? 'Webex refused the request from this service. Please try again; if it keeps happening, check the integration’s configuration.'
-            : 'Webex could not be reached or failed to answer. Please try again in a moment.';
+      error.kind === 'bad-response'
+        ? 'Webex sent an answer this service could not read. Please try again in a moment.'
+        : error.kind === 'rejected'
+          ? 'Webex refused the request from this service. Please try again; if it keeps happening, check the integration’s configuration.'
+          : 'Webex could not be reached or failed to answer. Please try again in a moment.';
     return { status: 502, title: 'Webex failed', message, trackingId: error.trackingId };
   }
   if (error instanceof HttpException) {

@@ -119,7 +119,7 @@ describe(load.name, () => {
       LOG_LEVEL: 'loud',
       SESSION_SECRET: 'too-short-secret',
       WEBEX_TIMEOUT_MS: '-5',
-      ROOMS_PAGE_SIZE: '5000',
+      WEBEX_PAGE_SIZE: '5000',
       AUTH_INIT_URL: 'not a url',
       CLIENT_SECRET: 'the-client-secret',
     });
@@ -129,7 +129,7 @@ describe(load.name, () => {
       'LOG_LEVEL',
       'SESSION_SECRET',
       'WEBEX_TIMEOUT_MS',
-      'ROOMS_PAGE_SIZE',
+      'WEBEX_PAGE_SIZE',
       'AUTH_INIT_URL',
     ]) {
       expect(problems.some((p) => p.startsWith(`${name} `))).toBe(true);

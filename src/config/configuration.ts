@@ -55,8 +55,8 @@ export interface Configuration {
     retries: number;
     /** A 429 whose Retry-After is at most this is waited out once; a longer one is passed on. */
     retryAfterMaxWaitMs: number;
-    roomsPageSize: number;
-    roomsLimit: number;
+    pageSize: number;
+    listLimit: number;
   };
   session: {
     /** First secret signs new cookies; the others still verify old ones (rolling the secret). */
@@ -271,8 +271,8 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       connectTimeoutMs: env.WEBEX_CONNECT_TIMEOUT_MS ?? 3000,
       retries: env.WEBEX_RETRIES ?? 2,
       retryAfterMaxWaitMs: env.WEBEX_RETRY_AFTER_MAX_WAIT_MS ?? 2000,
-      roomsPageSize: env.ROOMS_PAGE_SIZE ?? 1000,
-      roomsLimit: env.ROOMS_LIMIT ?? 2000,
+      pageSize: env.WEBEX_PAGE_SIZE ?? 1000,
+      listLimit: env.WEBEX_LIST_LIMIT ?? 2000,
     },
     session: {
       secrets,

@@ -114,11 +114,11 @@ export class EnvironmentVariables {
   @WholeNumber('WEBEX_RETRY_AFTER_MAX_WAIT_MS', 0, 60_000, 2000, ' of milliseconds')
   WEBEX_RETRY_AFTER_MAX_WAIT_MS?: number;
 
-  @WholeNumber('ROOMS_PAGE_SIZE', 1, 1000, 1000)
-  ROOMS_PAGE_SIZE?: number;
+  @WholeNumber('WEBEX_PAGE_SIZE', 1, 1000, 1000)
+  WEBEX_PAGE_SIZE?: number;
 
-  @WholeNumber('ROOMS_LIMIT', 1, 100_000, 2000)
-  ROOMS_LIMIT?: number;
+  @WholeNumber('WEBEX_LIST_LIMIT', 1, 100_000, 2000)
+  WEBEX_LIST_LIMIT?: number;
 
   @Text('SESSION_SECRET', 'must be at least 32 characters long; generate one with: openssl rand -base64 48', 32)
   @MaxLength(4096, { message: 'SESSION_SECRET must be at most 4096 characters long' })

@@ -53,12 +53,14 @@ export class RoomsController {
   @Page('Spaces List')
   @Render('list-rooms')
   async listRooms(@Req() req: Request) {
-    const { rooms, truncated } = await this.tokens.withAccessToken(req, (token) => this.webex.listRooms(token));
+    const { items: rooms, truncated } = await this.tokens.withAccessToken(req, (token) =>
+      this.webex.list(webexCalls.rooms, token, { query: { sortBy: 'lastactivity' } }),
+    );
     return {
       rooms: rooms.map(toRoomView),
       summary: `${rooms.length} space${rooms.length === 1 ? '' : 's'}`,
       truncated,
-      limit: this.config.roomsLimit,
+      limit: this.config.listLimit,
     };
   }
 }

@@ -4,6 +4,7 @@ import { SEED_USER_HANDLES, startWebexEmulator, type WebexEmulator } from '../sa
 import type { ObservedRequest } from '../sandbox/emulator.types';
 import { WebexContract } from './contract';
 import { WebexApiService } from './webex-api.service';
+import { webexCalls } from './webex.calls';
 import { WebexModule } from './webex.module';
 
 const CLIENT = { clientId: 'contract-client', clientSecret: 'contract-secret-value' };
@@ -91,27 +92,27 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
 
   it('asks for the signed-in person as the document says, for every seeded user', async () => {
     const service = await make();
-    for (const handle of SEED_USER_HANDLES) await service.getMe(tokenFor(handle));
+    for (const handle of SEED_USER_HANDLES) await service.get(webexCalls.me, tokenFor(handle));
     expect(apiRequests().map((r) => r.path)).toEqual(SEED_USER_HANDLES.map(() => '/v1/people/me'));
     expect(contractProblems(contract, observed)).toEqual([]);
   });
 
   it.each<[string, Record<string, string>]>([
     ['the default page size and cap', {}],
-    ['pages of one room, up to 40', { ROOMS_PAGE_SIZE: '1', ROOMS_LIMIT: '40' }],
-    ['pages of 100 and no practical cap', { ROOMS_PAGE_SIZE: '100', ROOMS_LIMIT: '100000' }],
-    ['a cap below the page size', { ROOMS_LIMIT: '5' }],
+    ['pages of one room, up to 40', { WEBEX_PAGE_SIZE: '1', WEBEX_LIST_LIMIT: '40' }],
+    ['pages of 100 and no practical cap', { WEBEX_PAGE_SIZE: '100', WEBEX_LIST_LIMIT: '100000' }],
+    ['a cap below the page size', { WEBEX_LIST_LIMIT: '5' }],
   ])('lists rooms as the document says, with %s, for every seeded user', async (_label, env) => {
     const service = await make(env);
     const pages = new Map<string, number>();
     for (const handle of SEED_USER_HANDLES) {
       const before = observed.length;
-      await service.listRooms(tokenFor(handle));
+      await service.list(webexCalls.rooms, tokenFor(handle), { query: { sortBy: 'lastactivity' } });
       pages.set(handle, observed.length - before);
     }
     expect(apiRequests().every((r) => r.path === '/v1/rooms')).toBe(true);
     // Carol's 2,600 rooms take more than one page in every case but the cap of 5.
-    if (env.ROOMS_LIMIT !== '5') expect(pages.get('carol')).toBeGreaterThan(1);
+    if (env.WEBEX_LIST_LIMIT !== '5') expect(pages.get('carol')).toBeGreaterThan(1);
     expect(contractProblems(contract, observed)).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { configModule } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
 import { WebexApiService } from './webex-api.service';
+import { webexCalls } from './webex.calls';
 import {
   WebexBadResponseError,
   WebexForbiddenError,
@@ -110,15 +111,17 @@ describe(WebexApiService.name, () => {
 
   it('fetches the signed-in person', async () => {
     const service = await make();
-    await expect(service.getMe(tokenFor('alice'))).resolves.toMatchObject({
+    await expect(service.get(webexCalls.me, tokenFor('alice'))).resolves.toMatchObject({
       displayName: 'Alice Sandbox',
       id: expect.any(String),
     });
   });
 
   it('lists every room newest activity first, following Link pages', async () => {
-    const service = await make({ ROOMS_PAGE_SIZE: '3' });
-    const { rooms, truncated } = await service.listRooms(tokenFor('alice'));
+    const service = await make({ WEBEX_PAGE_SIZE: '3' });
+    const { items: rooms, truncated } = await service.list(webexCalls.rooms, tokenFor('alice'), {
+      query: { sortBy: 'lastactivity' },
+    });
     expect(rooms).toHaveLength(7);
     expect(truncated).toBe(false);
     expect(emulator.controls.stats().requests.rooms).toBe(3);
@@ -127,8 +130,8 @@ describe(WebexApiService.name, () => {
   });
 
   it('stops at the configured cap and says there were more', async () => {
-    const service = await make({ ROOMS_PAGE_SIZE: '1000', ROOMS_LIMIT: '2000' });
-    const { rooms, truncated } = await service.listRooms(tokenFor('carol'));
+    const service = await make({ WEBEX_PAGE_SIZE: '1000', WEBEX_LIST_LIMIT: '2000' });
+    const { items: rooms, truncated } = await service.list(webexCalls.rooms, tokenFor('carol'));
     expect(rooms).toHaveLength(2000);
     expect(truncated).toBe(true);
     expect(emulator.controls.stats().requests.rooms).toBe(2);
@@ -136,7 +139,7 @@ describe(WebexApiService.name, () => {
 
   it('lists nothing for a person with no rooms', async () => {
     const service = await make();
-    await expect(service.listRooms(tokenFor('bob'))).resolves.toEqual({ rooms: [], truncated: false });
+    await expect(service.list(webexCalls.rooms, tokenFor('bob'))).resolves.toEqual({ items: [], truncated: false });
   });
 
   it('reuses connections to Webex (keep-alive)', async () => {
@@ -144,7 +147,7 @@ describe(WebexApiService.name, () => {
     const token = tokenFor('alice');
     // As calls come in a service: the next one starts on a later turn of the event loop.
     for (let i = 0; i < 10; i++) {
-      await service.getMe(token);
+      await service.get(webexCalls.me, token);
       await nextTurn();
     }
     expect(emulator.controls.stats().connections).toBe(1);
@@ -155,7 +158,7 @@ describe(WebexApiService.name, () => {
     // loop before it writes on it; its pool opens a second connection for a call made meanwhile.
     const service = await make();
     const token = tokenFor('alice');
-    for (let i = 0; i < 10; i++) await service.getMe(token);
+    for (let i = 0; i < 10; i++) await service.get(webexCalls.me, token);
     expect(emulator.controls.stats().connections).toBeLessThanOrEqual(2);
   });
 
@@ -166,7 +169,9 @@ describe(WebexApiService.name, () => {
     const fresh = await service.refreshTokens(issued.refresh_token);
     expect(fresh.refreshToken).not.toBe(issued.refresh_token);
     expect(fresh.accessTokenExpiresAt).toBeGreaterThan(Date.now());
-    await expect(service.getMe(fresh.accessToken)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
+    await expect(service.get(webexCalls.me, fresh.accessToken)).resolves.toMatchObject({
+      displayName: 'Alice Sandbox',
+    });
     await expect(service.refreshTokens(issued.refresh_token)).rejects.toBeInstanceOf(WebexGrantRefusedError);
   });
 
@@ -211,10 +216,10 @@ describe(WebexApiService.name, () => {
     const service = await make();
     const token = tokenFor('alice');
     emulator.controls.expireAccessTokens({ handle: 'alice' });
-    const expired = await service.getMe(token).catch((e: unknown) => e);
+    const expired = await service.get(webexCalls.me, token).catch((e: unknown) => e);
     expect(expired).toBeInstanceOf(WebexUnauthorizedError);
     expect((expired as WebexUnauthorizedError).trackingId).toMatch(/^ROUTER_/);
-    await expect(service.listRooms(tokenFor('alice', ['spark:people_read']))).rejects.toBeInstanceOf(
+    await expect(service.list(webexCalls.rooms, tokenFor('alice', ['spark:people_read']))).rejects.toBeInstanceOf(
       WebexForbiddenError,
     );
   });
@@ -231,7 +236,7 @@ describe(WebexApiService.name, () => {
     const service = await make();
     const token = tokenFor('alice');
     emulator.controls.injectFault({ route: 'people/me', times: Infinity, ...fault });
-    const error = await service.getMe(token).catch((e: unknown) => e);
+    const error = await service.get(webexCalls.me, token).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(expected);
     if (error instanceof WebexRateLimitedError) expect(error.retryAfterSeconds).toBe(42);
     expect(emulator.controls.stats().requests['people/me']).toBe(requests);
@@ -242,7 +247,7 @@ describe(WebexApiService.name, () => {
     const token = tokenFor('alice');
     emulator.controls.injectFault({ route: 'rooms', kind: 'hang', times: Infinity });
     const started = Date.now();
-    await expect(service.listRooms(token)).rejects.toBeInstanceOf(WebexUnavailableError);
+    await expect(service.list(webexCalls.rooms, token)).rejects.toBeInstanceOf(WebexUnavailableError);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -261,7 +266,7 @@ describe(WebexApiService.name, () => {
     );
     emulator.controls.injectFault({ route: 'token', kind: 'non-json', times: 1 });
     await expect(service.refreshTokens(issued.refresh_token)).rejects.toBeInstanceOf(WebexBadResponseError);
-    await service.getMe(issued.access_token);
+    await service.get(webexCalls.me, issued.access_token);
     spies.forEach((spy) => spy.mockRestore());
 
     const logged = lines.join('\n');
@@ -297,8 +302,8 @@ describe(WebexApiService.name, () => {
       const token = tokenFor('alice');
       emulator.controls.injectFault({ route, times: 1, ...fault });
       if (route === 'rooms')
-        await expect(service.listRooms(token)).resolves.toMatchObject({ rooms: expect.any(Array) });
-      else await expect(service.getMe(token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
+        await expect(service.list(webexCalls.rooms, token)).resolves.toMatchObject({ items: expect.any(Array) });
+      else await expect(service.get(webexCalls.me, token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
       expect(emulator.controls.stats().requests[route]).toBe(2);
     });
 
@@ -306,7 +311,7 @@ describe(WebexApiService.name, () => {
       const service = await make({ WEBEX_RETRIES: '1' });
       const token = tokenFor('alice');
       emulator.controls.injectFault({ route: 'rooms', kind: 'status', status: 503, times: Infinity });
-      await expect(service.listRooms(token)).rejects.toBeInstanceOf(WebexUnavailableError);
+      await expect(service.list(webexCalls.rooms, token)).rejects.toBeInstanceOf(WebexUnavailableError);
       expect(emulator.controls.stats().requests.rooms).toBe(2);
     });
 
@@ -314,7 +319,7 @@ describe(WebexApiService.name, () => {
       const service = await make({ WEBEX_RETRIES: '0' });
       const token = tokenFor('alice');
       emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
-      await expect(service.getMe(token)).rejects.toMatchObject({ status: 503 });
+      await expect(service.get(webexCalls.me, token)).rejects.toMatchObject({ status: 503 });
       expect(emulator.controls.stats().requests['people/me']).toBe(1);
     });
 
@@ -349,8 +354,8 @@ describe(WebexApiService.name, () => {
 
       // Two independent calls side by side, so the suite pays the one-second wait once.
       const [once, lasting] = await Promise.all([
-        elapsedOf(() => service.getMe(token)),
-        elapsedOf(() => service.listRooms(token)),
+        elapsedOf(() => service.get(webexCalls.me, token)),
+        elapsedOf(() => service.list(webexCalls.rooms, token)),
       ]);
       expect(once.result).toMatchObject({ displayName: 'Alice Sandbox' });
       expect(once.ms).toBeGreaterThanOrEqual(950);
@@ -367,7 +372,7 @@ describe(WebexApiService.name, () => {
       const service = await make();
       const token = tokenFor('alice');
       emulator.controls.injectFault({ route: 'people/me', times: Infinity, ...fault });
-      const { result, ms } = await elapsedOf(() => service.getMe(token));
+      const { result, ms } = await elapsedOf(() => service.get(webexCalls.me, token));
       expect(result).toBeInstanceOf(WebexRateLimitedError);
       expect(result).toMatchObject({ retryAfterSeconds: 30, status });
       expect(ms).toBeLessThan(500);
@@ -381,8 +386,8 @@ describe(WebexApiService.name, () => {
       emulator.controls.injectFault({ route: 'rooms', kind: 'slow', delayMs: 5_000, times: Infinity });
 
       const outcomes = await Promise.all([
-        elapsedOf(() => service.getMe(token)),
-        elapsedOf(() => service.listRooms(token)),
+        elapsedOf(() => service.get(webexCalls.me, token)),
+        elapsedOf(() => service.list(webexCalls.rooms, token)),
       ]);
       for (const { result, ms } of outcomes) {
         expect(result).toBeInstanceOf(WebexUnavailableError);
@@ -400,7 +405,7 @@ describe(WebexApiService.name, () => {
       emulator.controls.setLatency(350, 'people/me');
       emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
       emulator.controls.injectFault({ route: 'people/me', kind: 'hang', times: Infinity });
-      const { result, ms } = await elapsedOf(() => service.getMe(token));
+      const { result, ms } = await elapsedOf(() => service.get(webexCalls.me, token));
       expect(result).toBeInstanceOf(WebexUnavailableError);
       expect((result as Error).message).toMatch(/timed out/);
       expect(emulator.controls.stats().requests['people/me']).toBe(2);
@@ -422,7 +427,7 @@ describe(WebexApiService.name, () => {
           WEBEX_TIMEOUT_MS: '3000',
           WEBEX_RETRIES: '1',
         });
-        const { result, ms } = await elapsedOf(() => service.getMe('token'));
+        const { result, ms } = await elapsedOf(() => service.get(webexCalls.me, 'token'));
         expect(result).toBeInstanceOf(WebexUnavailableError);
         expect((result as Error).message).toMatch(/connect timed out/);
         expect(sockets.size).toBe(2);
@@ -437,7 +442,7 @@ describe(WebexApiService.name, () => {
       const service = await make({ WEBEX_CONNECT_TIMEOUT_MS: '100' });
       const token = tokenFor('alice');
       emulator.controls.setLatency(250, 'people/me');
-      await expect(service.getMe(token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
+      await expect(service.get(webexCalls.me, token)).resolves.toMatchObject({ displayName: 'Alice Sandbox' });
       expect(emulator.controls.stats()).toMatchObject({ connections: 1, requests: { 'people/me': 1 } });
     });
 
@@ -451,7 +456,7 @@ describe(WebexApiService.name, () => {
           .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
       );
       emulator.controls.injectFault({ route: 'people/me', kind: 'status', status: 503, times: 1 });
-      await service.getMe(token);
+      await service.get(webexCalls.me, token);
       spies.forEach((spy) => spy.mockRestore());
 
       expect(lines).toEqual(
@@ -479,7 +484,7 @@ describe(WebexApiService.name, () => {
     try {
       const { port } = upstream.address() as AddressInfo;
       const service = await make({ WEBEX_API_BASE_URL: `http://127.0.0.1:${port}/v1` });
-      await expect(service.listRooms('token')).rejects.toBeInstanceOf(WebexBadResponseError);
+      await expect(service.list(webexCalls.rooms, 'token')).rejects.toBeInstanceOf(WebexBadResponseError);
       expect(seen).toHaveLength(1);
     } finally {
       await new Promise((resolve) => upstream.close(resolve));
@@ -522,7 +527,7 @@ describe(WebexApiService.name, () => {
         WEBEX_RETRIES: '0',
       });
       const started = Date.now();
-      const error = await failureOf(service.getMe('token'));
+      const error = await failureOf(service.get(webexCalls.me, 'token'));
       expect(error).toBeInstanceOf(WebexUnavailableError);
       expect(error.message).toBe('Webex could not be reached (timed out)');
       expect(elapsed(started)).toBeGreaterThanOrEqual(380);
@@ -538,7 +543,7 @@ describe(WebexApiService.name, () => {
         },
         { WEBEX_TIMEOUT_MS: '300', WEBEX_RETRIES: '0' },
       );
-      await expect(service.getMe('token')).rejects.toThrow('Webex could not be reached (timed out)');
+      await expect(service.get(webexCalls.me, 'token')).rejects.toThrow('Webex could not be reached (timed out)');
     });
 
     it('does not follow a redirect: the token stays on the API origin', async () => {
@@ -552,7 +557,7 @@ describe(WebexApiService.name, () => {
           seen.push(`api ${req.url}`);
           res.writeHead(302, { location: `${elsewhere.apiBaseUrl}/people/me` }).end();
         });
-        const error = await failureOf(service.getMe('the-token'));
+        const error = await failureOf(service.get(webexCalls.me, 'the-token'));
         expect(error).toBeInstanceOf(WebexBadResponseError);
         expect(error).toMatchObject({ status: 302 });
         expect(seen).toEqual(['api /v1/people/me']);
@@ -583,7 +588,7 @@ describe(WebexApiService.name, () => {
     it('refuses an answer over 16 MB as it streams in, and drops the connection', async () => {
       const { handler } = flood(17);
       const { upstream: big, service } = await serviceOn(handler);
-      const error = await failureOf(service.listRooms('token'));
+      const error = await failureOf(service.list(webexCalls.rooms, 'token'));
       expect(error).toBeInstanceOf(WebexUnavailableError);
       expect(error.message).toBe('Webex could not be reached (answer too large)');
       await big.allClosed();
@@ -595,7 +600,7 @@ describe(WebexApiService.name, () => {
       const { handler, sent } = flood(17, { 'content-length': String(17 * 1024 * 1024 + 11) });
       const { service } = await serviceOn(handler);
       const started = Date.now();
-      const error = await failureOf(service.listRooms('token'));
+      const error = await failureOf(service.list(webexCalls.rooms, 'token'));
       expect(error.message).toBe('Webex could not be reached (answer too large)');
       expect(elapsed(started)).toBeLessThan(1_000);
       expect(sent.megabytes).toBeLessThan(16);
@@ -606,7 +611,9 @@ describe(WebexApiService.name, () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         res.end(gzipSync(`{"items":["${'x'.repeat(17 * 1024 * 1024)}"]}`));
       });
-      await expect(service.listRooms('token')).rejects.toThrow('Webex could not be reached (answer too large)');
+      await expect(service.list(webexCalls.rooms, 'token')).rejects.toThrow(
+        'Webex could not be reached (answer too large)',
+      );
     });
 
     it('asks for an uncompressed answer, and reads one that comes compressed anyway', async () => {
@@ -616,7 +623,7 @@ describe(WebexApiService.name, () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         res.end(gzipSync(PERSON));
       });
-      await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+      await expect(service.get(webexCalls.me, 'token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
       expect(encodings).toEqual(['identity']);
     });
 
@@ -624,13 +631,13 @@ describe(WebexApiService.name, () => {
       const { service } = await serviceOn((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
       });
-      await expect(service.getMe('token')).rejects.toBeInstanceOf(WebexBadResponseError);
+      await expect(service.get(webexCalls.me, 'token')).rejects.toBeInstanceOf(WebexBadResponseError);
     });
 
     it('maps a refused connection to unavailable', async () => {
       const { upstream: gone, service } = await serviceOn(() => undefined, { WEBEX_RETRIES: '1' });
       await gone.close();
-      const error = await failureOf(service.getMe('token'));
+      const error = await failureOf(service.get(webexCalls.me, 'token'));
       expect(error).toBeInstanceOf(WebexUnavailableError);
       expect(error.message).toBe('Webex could not be reached (ECONNREFUSED)');
     });
@@ -654,18 +661,18 @@ describe(WebexApiService.name, () => {
         const { upstream: closing, service } = await serviceOn((_req, res) => {
           res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(PERSON);
         });
-        await service.getMe('token');
+        await service.get(webexCalls.me, 'token');
         await closing.allClosed();
-        await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+        await expect(service.get(webexCalls.me, 'token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
         expect(closing.connections).toBe(2);
       });
 
       it('as a GET goes out on it: the GET is retried on a new connection', async () => {
         const server = resetting();
         const { upstream: flaky, service } = await serviceOn(server.handler);
-        await service.getMe('token');
+        await service.get(webexCalls.me, 'token');
         await nextTurn();
-        await expect(service.getMe('token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
+        await expect(service.get(webexCalls.me, 'token')).resolves.toMatchObject({ displayName: 'Stand-in Person' });
         expect(server.requests()).toBe(3);
         expect(flaky.connections).toBe(2);
       });
@@ -674,7 +681,7 @@ describe(WebexApiService.name, () => {
         // The old hand-written adapter sent it once more; undici does not, and the grants are never retried.
         const server = resetting();
         const { service } = await serviceOn(server.handler);
-        await service.getMe('token');
+        await service.get(webexCalls.me, 'token');
         await nextTurn();
         const error = await failureOf(service.refreshTokens('refresh-token'));
         expect(error).toBeInstanceOf(WebexUnavailableError);

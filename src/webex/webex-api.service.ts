@@ -8,17 +8,19 @@ import { oauthConfig, webexConfig } from '../config';
 import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 import { nextLink } from './link-header';
 import { type AttemptOutcome, decideRetry, isRateLimit } from './retry-policy';
+import { type CallArgs, fillPath, type WebexCall, type WebexGet, type WebexList } from './webex-call';
 import {
   WebexApiError,
   WebexBadResponseError,
   WebexForbiddenError,
   WebexGrantRefusedError,
+  WebexNotFoundError,
   WebexRateLimitedError,
   WebexRejectedError,
   WebexUnauthorizedError,
   WebexUnavailableError,
 } from './webex.errors';
-import type { WebexPerson, WebexRoom, WebexRoomList, WebexTokens } from './webex.types';
+import type { WebexPage, WebexTokens } from './webex.types';
 
 type Headers = RawAxiosResponseHeaders | AxiosResponseHeaders;
 
@@ -32,6 +34,8 @@ const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** One logical call (a public method, every page of it): one deadline, one share of the retry policy. */
 interface CallBudget {
   readonly operation: string;
+  /** The declared call's scope, named when Webex answers 403. */
+  readonly scope?: string;
   readonly started: number;
   readonly deadline: number;
   attempts: number;
@@ -101,59 +105,64 @@ export class WebexApiService implements OnModuleDestroy {
     return this.tokenRequest('refresh_token', { refresh_token: refreshToken });
   }
 
-  async getMe(accessToken: string): Promise<WebexPerson> {
-    const operation = 'GET /people/me';
-    const { data } = await this.send(this.startCall(operation), {
-      method: 'GET',
-      url: '/people/me',
-      headers: bearer(accessToken),
-    });
-    if (!isRecord(data) || typeof data.id !== 'string' || typeof data.displayName !== 'string') {
-      throw new WebexBadResponseError('Webex sent a person without id or displayName', operation, 200);
+  /** A GET declared in webex.calls.ts: its answer, checked against the call's schema. */
+  async get<T, Path extends string, Q extends WebexGet['query']>(
+    call: WebexGet<T, Path, Q>,
+    accessToken: string,
+    args?: CallArgs<Path, Q>,
+  ): Promise<T> {
+    const budget = this.startCall(`GET ${call.path}`, call.scope);
+    const { data, headers } = await this.send(budget, this.firstRequest(call, accessToken, args));
+    const answer = call.answer.safeParse(data);
+    if (!answer.success) {
+      throw this.mismatch(budget.operation, answer.error.issues, header(headers, 'trackingid'));
     }
-    return {
-      id: data.id,
-      displayName: data.displayName,
-      emails: Array.isArray(data.emails) ? data.emails.filter((e): e is string => typeof e === 'string') : undefined,
-      avatar: typeof data.avatar === 'string' ? data.avatar : undefined,
-    };
+    return answer.data;
   }
 
-  /** Every space the person is in, newest activity first, following Link pages up to the configured cap. */
-  async listRooms(accessToken: string): Promise<WebexRoomList> {
-    const operation = 'GET /rooms';
-    const limit = this.config.roomsLimit;
-    const call = this.startCall(operation);
-    const rooms: WebexRoom[] = [];
-    let request: AxiosRequestConfig | undefined = {
-      method: 'GET',
-      url: '/rooms',
-      params: { max: Math.min(this.config.roomsPageSize, limit), sortBy: 'lastactivity' },
-      headers: bearer(accessToken),
-    };
+  /**
+   * Every item of a list declared in webex.calls.ts, following Webex's `Link: rel="next"` pages (on
+   * the API's own origin only: the token goes with them) up to `limit` items. An item that does
+   * not match the call's schema is left out and counted in the log, rather than failing the page.
+   */
+  async list<T, Path extends string, Q extends WebexList['query']>(
+    call: WebexList<T, Path, Q>,
+    accessToken: string,
+    args?: CallArgs<Path, Q> & { limit?: number },
+  ): Promise<WebexPage<T>> {
+    const limit = args?.limit ?? this.config.listLimit;
+    const budget = this.startCall(`GET ${call.path}`, call.scope);
+    const items: T[] = [];
+    let skipped = 0;
+    let request: AxiosRequestConfig | undefined = this.firstRequest(call, accessToken, args, {
+      max: Math.min(this.config.pageSize, limit),
+    });
     while (request) {
-      const { data, headers } = await this.send(call, request);
+      const { data, headers } = await this.send(budget, request);
       if (!isRecord(data) || !Array.isArray(data.items)) {
-        throw new WebexBadResponseError(
-          'Webex sent a room list without items',
-          operation,
-          200,
+        throw this.mismatch(
+          budget.operation,
+          [{ path: ['items'], message: 'a list needs items' }],
           header(headers, 'trackingid'),
         );
       }
-      for (const item of data.items) {
-        const room = toRoom(item);
-        if (room) rooms.push(room);
+      for (const raw of data.items) {
+        const item = call.item.safeParse(raw);
+        if (item.success) items.push(item.data);
+        else skipped++;
       }
       const next = nextLink(headers.link as string | string[] | undefined);
-      if (rooms.length >= limit) {
-        return { rooms: rooms.slice(0, limit), truncated: rooms.length > limit || next !== undefined };
+      if (items.length >= limit || !next) {
+        if (skipped > 0)
+          this.logger.warn(`${budget.operation}: ${skipped} item(s) did not match the schema and were left out`);
+        return {
+          items: items.slice(0, limit),
+          truncated: items.length > limit || (items.length >= limit && next !== undefined),
+        };
       }
-      request = next
-        ? { method: 'GET', url: this.sameOriginUrl(next, operation), headers: bearer(accessToken) }
-        : undefined;
+      request = { method: 'GET', url: this.sameOriginUrl(next, budget.operation), headers: bearer(accessToken) };
     }
-    return { rooms, truncated: false };
+    return { items, truncated: false };
   }
 
   /** Closes every connection to Webex (and to a proxy) of WebexModule's undici pool. */
@@ -174,6 +183,36 @@ export class WebexApiService implements OnModuleDestroy {
       throw new WebexBadResponseError('Webex sent a next link to another host; not following it', operation, 200);
     }
     return url.toString();
+  }
+
+  /** The first request of a call: its path filled in, its query checked against its declaration. */
+  private firstRequest(
+    call: WebexCall,
+    accessToken: string,
+    args: { params?: Record<string, string>; query?: object } = {},
+    paging: Record<string, number> = {},
+  ): AxiosRequestConfig {
+    return {
+      method: 'GET',
+      url: fillPath(call.path, args.params),
+      // A query the declaration does not allow is this service's bug: it throws before anything is sent.
+      params: { ...call.query.parse(args.query ?? {}), ...paging },
+      headers: bearer(accessToken),
+    };
+  }
+
+  /** A 2xx whose body is not what the call declares: what did not match, never the values. */
+  private mismatch(
+    operation: string,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+    trackingId: string | undefined,
+  ): WebexBadResponseError {
+    const where = issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
+      .join('; ');
+    this.logger.warn(`${operation}: the answer does not match its schema (${where}), trackingId=${trackingId ?? '-'}`);
+    return new WebexBadResponseError('Webex sent an answer this service could not read', operation, 200, trackingId);
   }
 
   private async tokenRequest(
@@ -222,10 +261,11 @@ export class WebexApiService implements OnModuleDestroy {
     };
   }
 
-  private startCall(operation: string): CallBudget {
+  private startCall(operation: string, scope?: string): CallBudget {
     const started = Date.now();
     return {
       operation,
+      scope,
       started,
       deadline: started + this.config.timeoutMs,
       attempts: 0,
@@ -273,7 +313,7 @@ export class WebexApiService implements OnModuleDestroy {
         }
         const retryAfterSeconds = parseRetryAfter(header(headers, 'retry-after'));
         outcome = { kind: 'status', status, retryAfterSeconds };
-        error = this.toError(operation, status, retryAfterSeconds, data, trackingId);
+        error = this.toError(call, status, retryAfterSeconds, data, trackingId);
         const said = error instanceof WebexGrantRefusedError && error.reason ? ` (${error.reason})` : '';
         line = `${operation} → ${status}${said}, attempt ${call.attempts}, ${elapsed}, trackingId=${error.trackingId ?? '-'}`;
       }
@@ -325,7 +365,7 @@ export class WebexApiService implements OnModuleDestroy {
   }
 
   private toError(
-    operation: string,
+    { operation, scope }: CallBudget,
     status: number,
     retryAfter: number | undefined,
     data: unknown,
@@ -357,7 +397,10 @@ export class WebexApiService implements OnModuleDestroy {
     if (status === 401 && !isTokenCall)
       return new WebexUnauthorizedError('Webex did not accept the access token', operation, status, trackingId);
     if (status === 403 && !isTokenCall)
-      return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId);
+      return new WebexForbiddenError('Webex refused the call (missing scope?)', operation, status, trackingId, scope);
+    // Webex answers 404 for what does not exist and for what the person may not see alike.
+    if (status === 404 && !isTokenCall)
+      return new WebexNotFoundError('Webex has no such item', operation, status, trackingId);
     if (status >= 400)
       return new WebexRejectedError(`Webex refused the call (${status})`, operation, status, trackingId);
     // 1xx/3xx: the adapter never follows redirects, so this is not an answer we can use.
@@ -398,17 +441,6 @@ function parseJson(body: unknown): unknown {
   } catch {
     return undefined;
   }
-}
-
-function toRoom(item: unknown): WebexRoom | undefined {
-  if (!isRecord(item) || typeof item.id !== 'string' || typeof item.title !== 'string') return undefined;
-  return {
-    id: item.id,
-    title: item.title,
-    type: item.type === 'direct' ? 'direct' : 'group',
-    lastActivity: typeof item.lastActivity === 'string' ? item.lastActivity : undefined,
-    created: typeof item.created === 'string' ? item.created : undefined,
-  };
 }
 
 /**

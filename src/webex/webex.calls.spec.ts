@@ -43,7 +43,7 @@ function operationOf(call: WebexCall) {
 
 /** The schema of what the service reads from one answer (a list: from one item). */
 function answerSchema(call: WebexCall): Schema {
-  return z.toJSONSchema(call.kind === 'list' ? call.item : call.answer, { io: 'output' }) as Schema;
+  return z.toJSONSchema(call.kind === 'list' ? call.item : call.answer, { io: 'output' });
 }
 
 function contractAnswerSchema(call: WebexCall): Schema {

@@ -4,7 +4,14 @@
  */
 export abstract class WebexApiError extends Error {
   abstract readonly kind:
-    'unauthorized' | 'forbidden' | 'grant-refused' | 'rate-limited' | 'unavailable' | 'bad-response' | 'rejected';
+    | 'unauthorized'
+    | 'forbidden'
+    | 'not-found'
+    | 'grant-refused'
+    | 'rate-limited'
+    | 'unavailable'
+    | 'bad-response'
+    | 'rejected';
 
   constructor(
     message: string,
@@ -27,6 +34,22 @@ export class WebexUnauthorizedError extends WebexApiError {
 /** 403: the token lacks a scope or the person a role. */
 export class WebexForbiddenError extends WebexApiError {
   readonly kind = 'forbidden';
+
+  constructor(
+    message: string,
+    operation: string,
+    status: number,
+    trackingId: string | undefined,
+    /** The scope the call declares: the one to check on the integration. */
+    readonly scope?: string,
+  ) {
+    super(message, operation, status, trackingId);
+  }
+}
+
+/** 404: no such item, or not one the person may see (Webex does not say which). */
+export class WebexNotFoundError extends WebexApiError {
+  readonly kind = 'not-found';
 }
 
 /**

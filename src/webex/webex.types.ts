@@ -1,24 +1,7 @@
-/** The parts of Webex's answers this service reads; Webex sends more. */
-export interface WebexPerson {
-  id: string;
-  displayName: string;
-  emails?: string[];
-  avatar?: string;
-}
-
-export type WebexRoomType = 'direct' | 'group';
-
-export interface WebexRoom {
-  id: string;
-  title: string;
-  type: WebexRoomType;
-  lastActivity?: string;
-  created?: string;
-}
-
-export interface WebexRoomList {
-  rooms: WebexRoom[];
-  /** True when the list stopped at the configured cap while Webex had more. */
+/** Items of a list call, and whether Webex had more than the cap let through. */
+export interface WebexPage<T> {
+  items: T[];
+  /** True when the list stopped at the cap while Webex had more. */
   truncated: boolean;
 }
 

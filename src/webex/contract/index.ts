@@ -1,5 +1,4 @@
 export {
-  FIELDS_THE_SERVICE_READS,
   WEBEX_API_BASE_PATH,
   WEBEX_CONTRACT_FILE,
   WebexContract,

@@ -100,8 +100,26 @@ describe(WebexContract.name, () => {
       expect(contract.answerProblems('GET', '/v1/rooms/abc', answer(ROOM))).toEqual([]);
     });
 
+    // The document requires nothing; a caller may require what it reads (the service's own
+    // declarations do that in webex.calls.ts).
     it.each([
       ['a person without id', '/v1/people/me', { ...PERSON, id: undefined }, "body must have required property 'id'"],
+      ['a room list without items', '/v1/rooms', {}, "body must have required property 'items'"],
+      [
+        'a room without title',
+        '/v1/rooms',
+        { items: [ROOM, { ...ROOM, title: undefined }] },
+        "body/items/1 must have required property 'title'",
+      ],
+    ])('rejects %s where fields are required on top of the document', (_case, target, body, problem) => {
+      const strict = WebexContract.load(undefined, {
+        requiredFields: { Person: ['id'], RoomCollectionResponse: ['items'], Room: ['title'] },
+      });
+      expect(strict.answerProblems('GET', target, answer(body))).toEqual([expect.stringContaining(problem)]);
+      expect(contract.answerProblems('GET', target, answer(body))).toEqual([]);
+    });
+
+    it.each([
       ['a numeric displayName', '/v1/people/me', { ...PERSON, displayName: 42 }, 'body/displayName must be string'],
       [
         'emails as one string',
@@ -116,14 +134,7 @@ describe(WebexContract.name, () => {
         'body/type must be equal to one of the allowed values',
       ],
       ['a list where a person belongs', '/v1/people/me', [PERSON], 'body must be object'],
-      ['a room list without items', '/v1/rooms', {}, "body must have required property 'items'"],
       ['items that are not a list', '/v1/rooms', { items: ROOM }, 'body/items must be array'],
-      [
-        'a room without title',
-        '/v1/rooms',
-        { items: [ROOM, { ...ROOM, title: undefined }] },
-        "body/items/1 must have required property 'title'",
-      ],
       ['a numeric title', '/v1/rooms', { items: [{ ...ROOM, title: 7 }] }, 'body/items/0/title must be string'],
       [
         'isLocked as text',

@@ -20,16 +20,6 @@ export const WEBEX_CONTRACT_FILE = join(__dirname, 'webex-messaging.openapi.json
 /** Webex's API lives under https://webexapis.com/v1; the document has no `servers` to say so. */
 export const WEBEX_API_BASE_PATH = '/v1';
 
-/**
- * The fields this service cannot do without. Webex's document marks no field of any answer as
- * required, so on the document alone a person without an id, or a room list without items, passes.
- */
-export const FIELDS_THE_SERVICE_READS: Readonly<Record<string, readonly string[]>> = {
-  Person: ['id', 'displayName'],
-  RoomCollectionResponse: ['items'],
-  Room: ['id', 'title'],
-};
-
 export interface WebexContractOptions {
   /** Component schema name → fields to treat as required on top of the document's own. */
   requiredFields?: Readonly<Record<string, readonly string[]>>;
@@ -182,7 +172,7 @@ export class WebexContract {
     this.basePath = options.basePath ?? WEBEX_API_BASE_PATH;
     const schemas = document.components?.schemas ?? {};
     const definitions = Object.fromEntries(Object.entries(schemas).map(([name, s]) => [name, toJsonSchema(s)]));
-    for (const [name, fields] of Object.entries(options.requiredFields ?? FIELDS_THE_SERVICE_READS)) {
+    for (const [name, fields] of Object.entries(options.requiredFields ?? {})) {
       const definition = definitions[name];
       if (!definition) throw new Error(`The document has no schema ${name} to require fields of.`);
       const required = Array.isArray(definition.required) ? (definition.required as string[]) : [];
