@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appConfig, oauthConfig } from '../config';
-import { LoginStateStore, type GrantTokens, type SessionUser } from '../session';
+import { LoginStateStore, type SessionUser } from '../session';
 import { WebexApiService, WebexGrantRefusedError, webexCalls, type WebexTokens } from '../webex';
 import { SignInError } from './auth.errors';
 import { FeaturesService } from './features.service';
@@ -14,15 +14,6 @@ function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
-}
-
-function toGrantTokens(tokens: WebexTokens): GrantTokens {
-  return {
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-    refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
-  };
 }
 
 /**
@@ -73,7 +64,7 @@ export class OAuthService {
   async finishSignIn(
     browserId: string | undefined,
     query: CallbackQueryDto,
-  ): Promise<{ user: SessionUser; tokens: GrantTokens }> {
+  ): Promise<{ user: SessionUser; tokens: WebexTokens }> {
     if (query.error !== undefined) {
       // The state is spent either way: an error answer must not leave it usable.
       if (query.state) await this.loginStates.take(query.state);
@@ -110,13 +101,13 @@ export class OAuthService {
     }
     const person = await this.webex.get(webexCalls.me, tokens.accessToken);
     this.debug('code exchanged and person fetched');
-    return { user: { id: person.id, displayName: person.displayName }, tokens: toGrantTokens(tokens) };
+    return { user: { id: person.id, displayName: person.displayName }, tokens };
   }
 
   /** Trades a refresh token for new tokens. Never retried: Webex may rotate refresh tokens. */
-  async refresh(grant: GrantTokens): Promise<GrantTokens> {
+  async refresh(grant: WebexTokens): Promise<WebexTokens> {
     this.debug('refreshing the access token');
-    return toGrantTokens(await this.webex.refreshTokens(grant.refreshToken));
+    return this.webex.refreshTokens(grant.refreshToken);
   }
 
   private debug(message: string): void {

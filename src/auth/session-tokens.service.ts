@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
-import { GrantGoneError, GrantStore, type Grant, type GrantTokens } from '../session';
-import { WebexGrantRefusedError, WebexUnauthorizedError } from '../webex';
+import { GrantGoneError, GrantStore, type Grant } from '../session';
+import { WebexGrantRefusedError, WebexUnauthorizedError, type WebexTokens } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { OAuthService } from './oauth.service';
 
@@ -25,7 +25,7 @@ export class SessionTokensService {
   ) {}
 
   /** Stores the tokens of a new sign-in and returns the id the session keeps. */
-  async startGrant(tokens: GrantTokens): Promise<string> {
+  async startGrant(tokens: WebexTokens): Promise<string> {
     const grantId = randomBytes(18).toString('base64url');
     await this.grants.save(grantId, { ...tokens, version: 1 });
     return grantId;

@@ -1,16 +1,9 @@
+import type { WebexTokens } from '../webex';
 import { TokenCipher } from './token-cipher';
 
 /** The Webex tokens of one signed-in session. */
-export interface GrantTokens {
-  accessToken: string;
-  refreshToken: string;
-  /** Epoch milliseconds. */
-  accessTokenExpiresAt: number;
-  refreshTokenExpiresAt?: number;
-}
-
 /** Tokens plus a version that goes up by one with every refresh. */
-export interface Grant extends GrantTokens {
+export interface Grant extends WebexTokens {
   version: number;
 }
 
@@ -105,7 +98,7 @@ export abstract class GrantStore {
    * Refreshes the grant once however many requests, here or on other instances, ask with the
    * same version; every caller gets the newest grant. `refresh` runs under the lock.
    */
-  async refreshOnce(grantId: string, seen: Grant, refresh: (grant: Grant) => Promise<GrantTokens>): Promise<Grant> {
+  async refreshOnce(grantId: string, seen: Grant, refresh: (grant: Grant) => Promise<WebexTokens>): Promise<Grant> {
     const deadline = Date.now() + this.options.refreshWaitMs;
     for (;;) {
       const current = await this.get(grantId);

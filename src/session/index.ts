@@ -1,7 +1,7 @@
 export { SessionModule, SESSION_STORE, REDIS_CLIENT } from './session.module';
 export { SessionService } from './session.service';
 export { LoginStateStore, MemoryLoginStateStore, type PendingSignIn } from './login-state.store';
-export { GrantStore, GrantGoneError, GrantBusyError, type Grant, type GrantTokens } from './grant.store';
+export { GrantStore, GrantGoneError, GrantBusyError, type Grant } from './grant.store';
 export { BoundedMemoryStore } from './bounded-memory.store';
 export { SessionStoreHealth } from './session-store.health';
 export { StoreUnavailableError } from './store-unavailable.error';

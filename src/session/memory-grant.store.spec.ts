@@ -1,8 +1,9 @@
-import { GrantGoneError, type GrantTokens } from './grant.store';
+import type { WebexTokens } from '../webex';
+import { GrantGoneError } from './grant.store';
 import { MemoryGrantStore } from './memory-grant.store';
 import { TokenCipher } from './token-cipher';
 
-const tokens = (n: number): GrantTokens => ({
+const tokens = (n: number): WebexTokens => ({
   accessToken: `access-token-${n}`,
   refreshToken: `refresh-token-${n}`,
   accessTokenExpiresAt: Date.now() + 3_600_000,
