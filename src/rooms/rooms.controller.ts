@@ -10,6 +10,7 @@ import { WebexApiService, webexCalls, type WebexRoom } from '../webex';
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 export interface RoomView {
+  id: string;
   title: string;
   type: string;
   lastActivity?: { iso: string; label: string };
@@ -30,6 +31,7 @@ function formatDate(value: string): { iso: string; label: string } | undefined {
 
 export function toRoomView(room: WebexRoom): RoomView {
   return {
+    id: room.id,
     title: room.title,
     type: room.type === 'direct' ? 'Direct' : 'Group',
     lastActivity: room.lastActivity ? formatDate(room.lastActivity) : undefined,
