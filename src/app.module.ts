@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from './auth';
-import { HttpErrorFilter } from './common/http-error.filter';
-import { PageInterceptor } from './common/page';
+import { HttpErrorFilter, PageInterceptor } from './common';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';

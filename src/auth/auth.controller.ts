@@ -2,7 +2,7 @@ import { Controller, Get, Header, UseGuards, Post, Render, Req, Res } from '@nes
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
-import { Page } from '../common/page';
+import { Page } from '../common';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';

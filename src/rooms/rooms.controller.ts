@@ -1,32 +1,16 @@
 import { Controller, Get, Inject, Render, Req } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { LRUCache } from 'lru-cache';
 import type { Request } from 'express';
 import { Feature, SessionTokensService } from '../auth';
-import { Page } from '../common/page';
+import { formatDate, Page, type FormattedDate } from '../common';
 import { webexConfig } from '../config';
 import { WebexApiService, webexCalls, type WebexRoom } from '../webex';
-
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 export interface RoomView {
   id: string;
   title: string;
   type: string;
-  lastActivity?: { iso: string; label: string };
-}
-
-/** Formatting dates is the costliest part of a room row; the same timestamps come back on every visit. */
-const formattedDates = new LRUCache<string, { iso: string; label: string }>({ max: 20_000 });
-
-function formatDate(value: string): { iso: string; label: string } | undefined {
-  const known = formattedDates.get(value);
-  if (known) return known;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return undefined;
-  const formatted = { iso: date.toISOString(), label: `${dateFormat.format(date)} UTC` };
-  formattedDates.set(value, formatted);
-  return formatted;
+  lastActivity?: FormattedDate;
 }
 
 export function toRoomView(room: WebexRoom): RoomView {
@@ -34,7 +18,7 @@ export function toRoomView(room: WebexRoom): RoomView {
     id: room.id,
     title: room.title,
     type: room.type === 'direct' ? 'Direct' : 'Group',
-    lastActivity: room.lastActivity ? formatDate(room.lastActivity) : undefined,
+    lastActivity: formatDate(room.lastActivity),
   };
 }
 
