@@ -3,4 +3,4 @@ export { WebexApiService } from './webex-api.service';
 export * from './webex.errors';
 export type * from './webex.types';
 export { webexGet, webexList, type WebexCall, type WebexGet, type WebexList } from './webex-call';
-export { webexCalls, WEBEX_CALL_SCOPES, Person, Room, type WebexPerson, type WebexRoom } from './webex.calls';
+export * from './webex.calls';
