@@ -61,10 +61,10 @@ export function timesOf(html: string): string[] {
   return [...html.matchAll(/<time\b[^>]*\bdatetime="([^"]*)"/gi)].map((m) => m[1]);
 }
 
-/** The text of the first cell of each row in the page's table body: the room titles. */
+/** What a person reads in the first cell of each row of the page's table body: the room titles. */
 export function roomTitlesOf(html: string): string[] {
   const body = /<tbody>([\s\S]*?)<\/tbody>/i.exec(html)?.[1] ?? '';
-  return [...body.matchAll(/<tr>\s*<td>([\s\S]*?)<\/td>/gi)].map((m) => decodeEntities(m[1]));
+  return [...body.matchAll(/<tr>\s*<td>([\s\S]*?)<\/td>/gi)].map((m) => textOf(m[1]));
 }
 
 /** The value a response's Set-Cookie gives `name`, or undefined when it sets no such cookie. */
