@@ -85,15 +85,21 @@ export function setCookie(
 
 /**
  * Things an error page must never show: a stack trace, a source path, the client secret, and
- * anything shaped like a token or code (43+ base64url characters; Webex tracking ids excepted).
+ * anything shaped like a token or code (43+ base64url characters; Webex tracking ids and Webex
+ * ids, which are base64 of a public ciscospark:// URI, excepted).
  */
+/** What every Webex id starts with: base64 of "ciscospark://". */
+const WEBEX_ID_PREFIX = Buffer.from('ciscospark://').toString('base64').slice(0, 16);
+
 export function leaksIn(html: string, secrets: readonly string[] = []): string[] {
   const found: string[] = [];
   if (/\bat\s+\S+\s+\([^)]*:\d+:\d+\)|\bat\s+\/\S*:\d+:\d+|^\s+at\s/m.test(html)) found.push('stack trace');
   if (/(\/work\/|[\w-]+\.(ts|js):\d+|node_modules|[A-Z]:\\)/.test(html)) found.push('source path');
   for (const secret of secrets) if (secret && html.includes(secret)) found.push(`secret ${secret.slice(0, 6)}…`);
   for (const match of html.matchAll(/[A-Za-z0-9_-]{43,}/g)) {
-    if (!/^ROUTER_[0-9A-F-]{36}$/.test(match[0])) found.push(`token-shaped ${match[0].slice(0, 6)}…`);
+    if (!/^ROUTER_[0-9A-F-]{36}$/.test(match[0]) && !match[0].startsWith(WEBEX_ID_PREFIX)) {
+      found.push(`token-shaped ${match[0].slice(0, 6)}…`);
+    }
   }
   return found;
 }
