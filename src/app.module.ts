@@ -8,6 +8,7 @@ import { LoggingModule } from './logging';
 import { RoomsModule } from './rooms/rooms.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
+import { SpacesModule } from './spaces/spaces.module';
 import { WebexModule } from './webex';
 
 @Module({
@@ -18,6 +19,7 @@ import { WebexModule } from './webex';
     WebexModule,
     AuthModule,
     RoomsModule,
+    SpacesModule,
     SandboxModeModule,
     HealthModule,
   ],

@@ -20,9 +20,9 @@
  * Webex's OpenAPI description.
  */
 import { Router } from 'express';
-import { callerOf, enumParam, idParam, pagedList, requireScope } from './api-handlers';
+import { callerOf, enumParam, idParam, pagedList, requireScope, singleItem } from './api-handlers';
 import { routeFront, type RouteContext } from './route-context';
-import { listRooms, roomJson, type RoomSort, type RoomType } from './seed-data';
+import { findRoom, listMemberships, listRooms, roomJson, type RoomSort, type RoomType } from './seed-data';
 
 const ROOM_TYPES: readonly RoomType[] = ['direct', 'group'];
 const ROOM_SORTS: readonly RoomSort[] = ['id', 'lastactivity', 'created'];
@@ -38,7 +38,10 @@ function readRoomsQuery(params: unknown): RoomsQuery {
   return { sortBy: sortBy ?? 'id', type, teamId };
 }
 
-/** The Webex REST API: /v1/people/me and /v1/rooms. */
+/** GET /v1/memberships's filters. */
+type MembershipsQuery = { roomId?: string; personId?: string; personEmail?: string };
+
+/** The Webex REST API: /v1/people/me, /v1/rooms, /v1/rooms/{roomId} and /v1/memberships. */
 export function apiRoutes(ctx: RouteContext): Router {
   const router = Router();
   router.get(
@@ -57,6 +60,25 @@ export function apiRoutes(ctx: RouteContext): Router {
       query: readRoomsQuery,
       items: (query, caller) => listRooms(caller, query.sortBy, query.type, query.teamId),
       json: roomJson,
+    }),
+  );
+  router.get(
+    '/v1/rooms/:roomId',
+    ...routeFront(ctx, 'rooms/{roomId}', 'rest'),
+    requireScope(ctx, 'spark:rooms_read'),
+    singleItem(({ roomId }, caller) => findRoom(caller, roomId), roomJson),
+  );
+  router.get(
+    '/v1/memberships',
+    ...routeFront(ctx, 'memberships', 'rest'),
+    requireScope(ctx, 'spark:memberships_read'),
+    pagedList(ctx, {
+      query: (params): MembershipsQuery => ({
+        roomId: idParam(params, 'roomId'),
+        personId: idParam(params, 'personId'),
+        personEmail: idParam(params, 'personEmail'),
+      }),
+      items: (query, caller) => listMemberships(caller, query),
     }),
   );
   return router;

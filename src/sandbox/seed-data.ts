@@ -39,6 +39,28 @@ export interface WebexRoom {
   isReadOnly: false;
 }
 
+/** A Membership as GET /v1/memberships lists it. */
+export interface WebexMembership {
+  id: string;
+  roomId: string;
+  personId: string;
+  personEmail: string;
+  personDisplayName: string;
+  personOrgId: string;
+  isModerator: boolean;
+  isMonitor: boolean;
+  isRoomHidden: boolean;
+  roomType: RoomType;
+  created: string;
+}
+
+/** Someone else in a space: a colleague, or in Mallory's spaces someone whose name is markup. */
+interface MemberSeed {
+  name: string;
+  email: string;
+  moderator?: boolean;
+}
+
 export interface SeedUser {
   readonly handle: SeedUserHandle;
   readonly person: WebexPerson;
@@ -55,6 +77,10 @@ interface RoomSeed {
   activeAt: number;
   /** The other person created it, not the user. */
   byOther?: boolean;
+  /** The others in it (a direct space: the one person its title names); a number: that many made-up people. */
+  members?: MemberSeed[] | number;
+  /** The user moderates it. */
+  moderator?: boolean;
 }
 
 const EPOCH_MS = Date.UTC(2024, 0, 8, 9, 0, 0);
@@ -74,7 +100,7 @@ function stableUuid(name: string): string {
 }
 
 /** Webex ids are base64 of a ciscospark:// URI, without padding. */
-function webexId(kind: 'PEOPLE' | 'ROOM' | 'ORGANIZATION' | 'TEAM', name: string): string {
+function webexId(kind: 'PEOPLE' | 'ROOM' | 'ORGANIZATION' | 'TEAM' | 'MEMBERSHIP', name: string): string {
   const uri = `ciscospark://us/${kind}/${stableUuid(`${kind}:${name}`)}`;
   return Buffer.from(uri).toString('base64').replace(/=+$/, '');
 }
@@ -91,21 +117,79 @@ interface UserSeed {
   rooms: () => RoomSeed[];
 }
 
+const DAVE: MemberSeed = { name: 'Dave Example', email: 'dave@example.com' };
+const ERIN: MemberSeed = { name: 'Erin Example', email: 'erin@example.com' };
+const FRANK: MemberSeed = { name: 'Frank Sample', email: 'frank@example.com' };
+const GRACE: MemberSeed = { name: 'Grace Sample', email: 'grace@example.com' };
+const HEIDI: MemberSeed = { name: 'Heidi Sample', email: 'heidi@example.com' };
+
+/** The whole-company space: enough people for two pages of 1,000 and a cap. */
+const STANDUP_CROWD = 1_199;
+
 const ALICE_ROOMS: RoomSeed[] = [
-  { title: 'Sandbox Team Standup', type: 'group', team: 'sandbox-team', createdAt: 10, activeAt: 9_000 },
-  { title: 'Dave Example', type: 'direct', createdAt: 20, activeAt: 8_500, byOther: true },
-  { title: 'Design Reviews', type: 'group', team: 'sandbox-team', createdAt: 30, activeAt: 4_000 },
-  { title: 'Release Planning', type: 'group', isLocked: true, createdAt: 40, activeAt: 7_000 },
-  { title: 'Erin Example', type: 'direct', createdAt: 50, activeAt: 2_000 },
-  { title: 'Random', type: 'group', createdAt: 60, activeAt: 6_000, byOther: true },
-  { title: 'Coffee Chat', type: 'group', createdAt: 70, activeAt: 5_000 },
+  {
+    title: 'Sandbox Team Standup',
+    type: 'group',
+    team: 'sandbox-team',
+    createdAt: 10,
+    activeAt: 9_000,
+    members: STANDUP_CROWD,
+  },
+  { title: 'Dave Example', type: 'direct', createdAt: 20, activeAt: 8_500, byOther: true, members: [DAVE] },
+  {
+    title: 'Design Reviews',
+    type: 'group',
+    team: 'sandbox-team',
+    createdAt: 30,
+    activeAt: 4_000,
+    members: [DAVE, ERIN, FRANK],
+  },
+  {
+    title: 'Release Planning',
+    type: 'group',
+    isLocked: true,
+    createdAt: 40,
+    activeAt: 7_000,
+    moderator: true,
+    members: [{ ...GRACE, moderator: true }, FRANK],
+  },
+  { title: 'Erin Example', type: 'direct', createdAt: 50, activeAt: 2_000, members: [ERIN] },
+  {
+    title: 'Random',
+    type: 'group',
+    createdAt: 60,
+    activeAt: 6_000,
+    byOther: true,
+    members: [DAVE, ERIN, FRANK, GRACE, HEIDI],
+  },
+  { title: 'Coffee Chat', type: 'group', createdAt: 70, activeAt: 5_000, members: [HEIDI] },
+];
+
+/** People whose names are markup: they must show as text. */
+const MARKUP_MEMBERS: MemberSeed[] = [
+  { name: '<script>alert("member")</script>', email: 'script@example.com', moderator: true },
+  { name: `Eve & "Co" 'Quoted'`, email: 'eve@example.com' },
+  { name: '<img src=x onerror=alert(2)>', email: 'img@example.com' },
 ];
 
 const MALLORY_ROOMS: RoomSeed[] = [
-  { title: '<script>alert(1)</script>', type: 'group', createdAt: 100, activeAt: 3_000 },
-  { title: 'Tom & Jerry', type: 'group', createdAt: 110, activeAt: 2_500 },
-  { title: `"Double" and 'single' quotes`, type: 'group', createdAt: 120, activeAt: 3_500 },
-  { title: '<img src=x onerror=alert(1)>', type: 'direct', createdAt: 130, activeAt: 1_500, byOther: true },
+  { title: '<script>alert(1)</script>', type: 'group', createdAt: 100, activeAt: 3_000, members: MARKUP_MEMBERS },
+  { title: 'Tom & Jerry', type: 'group', createdAt: 110, activeAt: 2_500, members: [DAVE, MARKUP_MEMBERS[1]] },
+  {
+    title: `"Double" and 'single' quotes`,
+    type: 'group',
+    createdAt: 120,
+    activeAt: 3_500,
+    members: MARKUP_MEMBERS,
+  },
+  {
+    title: '<img src=x onerror=alert(1)>',
+    type: 'direct',
+    createdAt: 130,
+    activeAt: 1_500,
+    byOther: true,
+    members: [MARKUP_MEMBERS[2]],
+  },
 ];
 
 const CAROL_ROOM_COUNT = 2_600;
@@ -116,8 +200,10 @@ function carolRooms(): RoomSeed[] {
   for (let i = 1; i <= CAROL_ROOM_COUNT; i++) {
     const n = String(i).padStart(4, '0');
     const direct = i % 10 === 0;
+    const colleague = { name: `Colleague ${n}`, email: `colleague-${n}@example.com` };
     rooms.push({
-      title: direct ? `Colleague ${n}` : `Project ${n} ${CAROL_TOPICS[i % CAROL_TOPICS.length]}`,
+      title: direct ? colleague.name : `Project ${n} ${CAROL_TOPICS[i % CAROL_TOPICS.length]}`,
+      members: direct ? [colleague] : [colleague, DAVE],
       type: direct ? 'direct' : 'group',
       team: !direct && i % 3 === 0 ? `carol-team-${i % 5}` : undefined,
       createdAt: i * 7,
@@ -263,4 +349,76 @@ export function roomJson(room: WebexRoom): string {
     roomJsonCache.set(room, json);
   }
   return json;
+}
+
+/** The made-up people of a crowd, numbered from 1. */
+function crowd(count: number): MemberSeed[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return { name: `Teammate ${n}`, email: `teammate-${n}@example.com`, moderator: i < 2 };
+  });
+}
+
+function buildMemberships(user: SeedUser, room: WebexRoom, seed: RoomSeed): WebexMembership[] {
+  const others = typeof seed.members === 'number' ? crowd(seed.members) : (seed.members ?? []);
+  const people = [
+    { id: user.person.id, email: user.person.emails[0], name: user.person.displayName, moderator: seed.moderator },
+    ...others.map((other) => ({
+      id: webexId('PEOPLE', other.email),
+      email: other.email,
+      name: other.name,
+      moderator: other.moderator,
+    })),
+  ];
+  return people.map((person, index) => ({
+    id: webexId('MEMBERSHIP', `${room.id}:${person.id}`),
+    roomId: room.id,
+    personId: person.id,
+    personEmail: person.email,
+    personDisplayName: person.name,
+    personOrgId: ORG_ID,
+    // Webex has moderators only in group spaces.
+    isModerator: room.type === 'group' && (person.moderator ?? false),
+    isMonitor: false,
+    isRoomHidden: false,
+    roomType: room.type,
+    created: isoAt(seed.createdAt + index),
+  }));
+}
+
+/** One of the user's rooms by id; undefined for any other id, another user's rooms included. */
+export function findRoom(user: SeedUser, roomId: string): WebexRoom | undefined {
+  return listRooms(user, 'id', undefined, undefined).find((room) => room.id === roomId);
+}
+
+// Built per room on first use, like the sorted room views.
+const membershipViews = new Map<string, readonly WebexMembership[]>();
+
+/**
+ * GET /v1/memberships as Webex answers the caller: with a roomId, everyone in that room (none
+ * when the caller is not in it); without one, the caller's own memberships. personId and
+ * personEmail narrow either.
+ */
+export function listMemberships(
+  user: SeedUser,
+  filter: { roomId?: string; personId?: string; personEmail?: string },
+): readonly WebexMembership[] {
+  const rooms =
+    filter.roomId === undefined ? listRooms(user, 'id', undefined, undefined) : [findRoom(user, filter.roomId)];
+  const seeds = USER_SEEDS[user.handle].rooms();
+  const all = roomViews.get(user.handle) ?? [];
+  const memberships = rooms.flatMap((room) => {
+    if (!room) return [];
+    let members = membershipViews.get(room.id);
+    if (!members) {
+      members = buildMemberships(user, room, seeds[all.indexOf(room)]);
+      membershipViews.set(room.id, members);
+    }
+    return filter.roomId === undefined ? members.filter((m) => m.personId === user.person.id) : members;
+  });
+  return memberships.filter(
+    (m) =>
+      (filter.personId === undefined || m.personId === filter.personId) &&
+      (filter.personEmail === undefined || m.personEmail === filter.personEmail),
+  );
 }

@@ -29,6 +29,15 @@ export const Room = z.object({
 });
 export type WebexRoom = z.infer<typeof Room>;
 
+export const Membership = z.object({
+  id: z.string().min(1),
+  personId: z.string().optional(),
+  personEmail: z.string().optional(),
+  personDisplayName: z.string().optional(),
+  isModerator: z.boolean().optional(),
+});
+export type WebexMembership = z.infer<typeof Membership>;
+
 export const webexCalls = {
   me: webexGet({ path: '/people/me', scope: 'spark:people_read', answer: Person }),
   rooms: webexList({
@@ -39,6 +48,13 @@ export const webexCalls = {
       sortBy: z.enum(['id', 'lastactivity', 'created']).optional(),
       type: z.enum(['direct', 'group']).optional(),
     }),
+  }),
+  room: webexGet({ path: '/rooms/{roomId}', scope: 'spark:rooms_read', answer: Room }),
+  memberships: webexList({
+    path: '/memberships',
+    scope: 'spark:memberships_read',
+    item: Membership,
+    query: z.object({ roomId: z.string().min(1) }),
   }),
 };
 

@@ -1,0 +1,53 @@
+import { Controller, Get, Param, Render, Req, ValidationPipe } from '@nestjs/common';
+import { Matches } from 'class-validator';
+import type { Request } from 'express';
+import { Feature, SessionTokensService } from '../auth';
+import { formatDate, Page } from '../common';
+import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
+
+export class SpaceParams {
+  /** Webex ids are base64 (or base64url) text; anything else is not worth asking Webex about. */
+  @Matches(/^[A-Za-z0-9+/=_-]{1,512}$/)
+  roomId!: string;
+}
+
+export function toSpaceView(room: WebexRoom, members: { items: WebexMembership[]; truncated: boolean }) {
+  return {
+    room: {
+      title: room.title,
+      type: room.type === 'direct' ? 'Direct' : 'Group',
+      locked: room.isLocked ?? false,
+      created: formatDate(room.created),
+      lastActivity: formatDate(room.lastActivity),
+    },
+    members: members.items.map((member) => ({
+      name: member.personDisplayName ?? member.personEmail ?? 'Someone',
+      email: member.personEmail,
+      moderator: member.isModerator ?? false,
+    })),
+    truncated: members.truncated,
+  };
+}
+
+/** One space: its details and its people. Behind the AuthGuard, like every page that calls Webex. */
+@Feature({ key: 'space', label: 'Space pages', calls: [webexCalls.room, webexCalls.memberships] })
+@Controller('spaces')
+export class SpacesController {
+  constructor(
+    private readonly webex: WebexApiService,
+    private readonly tokens: SessionTokensService,
+  ) {}
+
+  @Get(':roomId')
+  @Page('Space')
+  @Render('space')
+  async space(@Req() req: Request, @Param(new ValidationPipe()) { roomId }: SpaceParams) {
+    const [room, members] = await this.tokens.withAccessToken(req, (token) =>
+      Promise.all([
+        this.webex.get(webexCalls.room, token, { params: { roomId } }),
+        this.webex.list(webexCalls.memberships, token, { query: { roomId } }),
+      ]),
+    );
+    return { title: room.title, ...toSpaceView(room, members) };
+  }
+}
