@@ -3,7 +3,8 @@
  * the service as child processes, and measures the figures in bench/RESULTS.md (each the median
  * of 3 runs). Flags: --quick (2 s runs, fewer sessions), --duration S, --only a,b (figure keys),
  * --no-build, --profile (profile every throughput figure, not only misses), --note "what changed",
- * --node-flags "…" (instead of start:prod's). Only a full run with start:prod's flags rewrites RESULTS.md.
+ * --node-flags "…" (instead of start:prod's), --log-level L (default: the service's own, log). Only a full run
+ * with start:prod's flags rewrites RESULTS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -74,6 +75,8 @@ interface Args {
   /** Node flags for the service; default: those of `npm run start:prod`, as deployed. */
   nodeFlags: string[];
   customFlags: boolean;
+  /** The service's LOG_LEVEL; default: the service's own default (`log`: a line per request). */
+  logLevel: string;
 }
 
 /** The flags between `node` and the entry point in package.json's start:prod: the service is measured as it is run. */
@@ -103,6 +106,7 @@ function parseArgs(argv: string[]): Args {
     note: value('--note'),
     nodeFlags: value('--node-flags')?.split(/\s+/).filter(Boolean) ?? productionNodeFlags(),
     customFlags: value('--node-flags') !== undefined,
+    logLevel: value('--log-level') ?? 'log',
   };
 }
 
@@ -172,12 +176,12 @@ class Bench {
       NODE_ENV: 'production',
       AUTH_INIT_URL:
         `${this.emulatorOrigin}/v1/authorize?client_id=${CLIENT_ID}&response_type=code` +
-        `&redirect_uri=${redirect}&scope=spark%3Apeople_read%20spark%3Arooms_read`,
+        `&redirect_uri=${redirect}&scope=${encodeURIComponent(WEBEX_CALL_SCOPES.join(' '))}`,
       CLIENT_SECRET: this.secret,
       SESSION_SECRET: this.sessionSecret,
       SESSION_STORE: 'memory',
       LOGIN_RATE_LIMIT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: this.args.logLevel,
       PORT: String(this.servicePort),
       HOST: '127.0.0.1',
       ...extra,
@@ -881,7 +885,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       durationS: args.durationS,
       flowConcurrency: FLOW_CONCURRENCY,
-      logLevel: 'warn',
+      logLevel: args.logLevel,
       nodeEnv: 'production',
       sessionStore: 'memory',
       maxForeignCores: MAX_FOREIGN_CORES,
