@@ -1,15 +1,7 @@
 import request from 'supertest';
-import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, type BootedApp } from './support/app';
+import { bootApp } from './support/app';
 import { useSuiteApp } from './support/suite';
-import {
-  E2E_CLIENT,
-  NEEDED_SCOPE,
-  displayNameOf,
-  portalAuthorizeUrl,
-  startTestEmulator,
-  type SeedHandle,
-} from './support/emulator';
+import { E2E_CLIENT, NEEDED_SCOPE, displayNameOf, portalAuthorizeUrl, type SeedHandle } from './support/emulator';
 import { callbackPath, consent, followCallback, signIn, signedIn, startLogin } from './support/flow';
 import { h1Of, leaksIn, linkTargets, setCookie, textOf } from './support/html';
 
@@ -452,34 +444,13 @@ describe('Signing in with Webex', () => {
   // A tutorial-made integration grants only what the tutorial ticks: sign-in must still work,
   // asking only for what the integration has, and the features it lacks say what to add.
   describe('an integration that lacks a scope some feature needs', () => {
-    let narrowEmulator: WebexEmulator;
-    let narrow: BootedApp;
-
-    beforeAll(async () => {
-      const client = { ...E2E_CLIENT, scopes: ['spark:people_read', 'spark:kms'] };
-      narrowEmulator = await startTestEmulator({
-        clients: [
-          {
-            clientId: client.clientId,
-            clientSecret: client.clientSecret,
-            redirectUris: [client.redirectUri],
-            scopes: client.scopes,
-          },
-        ],
-      });
-      narrow = await bootApp(narrowEmulator, { AUTH_INIT_URL: portalAuthorizeUrl(narrowEmulator, client) });
-    });
-
-    afterAll(async () => {
-      await narrow?.close();
-      await narrowEmulator?.close();
-    });
+    const narrow = useSuiteApp({ emulator: { grantedScopes: ['spark:people_read', 'spark:kms'] } });
 
     it('asks only for the scopes it has, signs in, and says what the missing feature needs', async () => {
-      const agent = narrow.agent();
+      const agent = narrow.booted.agent();
       const { authorizeUrl } = await startLogin(agent);
       expect(authorizeUrl.searchParams.get('scope')).toBe('spark:people_read');
-      await signedIn(agent, narrowEmulator, 'alice');
+      await signedIn(agent, narrow.emulator, 'alice');
 
       const home = await agent.get('/');
       const spaces = await agent.get('/listrooms');
@@ -491,13 +462,15 @@ describe('Signing in with Webex', () => {
       );
       expect(spaces.status).toBe(403);
       expect(textOf(spaces.text)).toMatch(/needs the Webex scope spark:rooms_read.*developer\.webex\.com/);
-      expect(narrowEmulator.controls.stats().requests.rooms).toBe(0);
+      expect(narrow.emulator.controls.stats().requests.rooms).toBe(0);
     });
 
     it('logs each feature as on or off when it starts', () => {
-      expect(narrow.logger.text).toMatch(/Sign-in: on \(spark:people_read\)/);
-      expect(narrow.logger.text).toMatch(/The spaces list: off, the integration lacks spark:rooms_read/);
-      expect(narrow.logger.text).toMatch(/Sign-in asks for: spark:people_read \(granted but not used: spark:kms\)/);
+      expect(narrow.booted.logger.text).toMatch(/Sign-in: on \(spark:people_read\)/);
+      expect(narrow.booted.logger.text).toMatch(/The spaces list: off, the integration lacks spark:rooms_read/);
+      expect(narrow.booted.logger.text).toMatch(
+        /Sign-in asks for: spark:people_read \(granted but not used: spark:kms\)/,
+      );
     });
   });
 

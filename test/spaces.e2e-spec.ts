@@ -1,6 +1,5 @@
-import type { WebexEmulator } from '../src/sandbox';
 import { bootApp, type BootedApp } from './support/app';
-import { E2E_CLIENT, portalAuthorizeUrl, startTestEmulator, type SeedHandle } from './support/emulator';
+import { type SeedHandle } from './support/emulator';
 import { signedIn } from './support/flow';
 import { h1Of, leaksIn, roomTitlesOf, textOf, timesOf, titleOf } from './support/html';
 import { useSuiteApp } from './support/suite';
@@ -196,30 +195,12 @@ describe('A space page', () => {
 
   // The tutorial's integration ticks people and rooms only.
   describe('with an integration that lacks spark:memberships_read', () => {
-    let tutorialEmulator: WebexEmulator;
-    let tutorial: BootedApp;
-
-    beforeAll(async () => {
-      const client = { ...E2E_CLIENT, scopes: ['spark:people_read', 'spark:rooms_read', 'spark:kms'] };
-      tutorialEmulator = await startTestEmulator({
-        clients: [
-          {
-            clientId: client.clientId,
-            clientSecret: client.clientSecret,
-            redirectUris: [client.redirectUri],
-            scopes: client.scopes,
-          },
-        ],
-      });
-      tutorial = await bootApp(tutorialEmulator, { AUTH_INIT_URL: portalAuthorizeUrl(tutorialEmulator, client) });
-    });
-    afterAll(async () => {
-      await tutorial?.close();
-      await tutorialEmulator?.close();
+    const tutorial = useSuiteApp({
+      emulator: { grantedScopes: ['spark:people_read', 'spark:rooms_read', 'spark:kms'] },
     });
 
     it('signs in, lists the spaces without links, and says which scope the space pages need', async () => {
-      const agent = await signedIn(tutorial.agent(), tutorialEmulator, 'alice');
+      const agent = await signedIn(tutorial.booted.agent(), tutorial.emulator, 'alice');
 
       const list = await agent.get('/listrooms');
       const space = await agent.get('/spaces/Y2lzY29zcGFyazovL3VzL1JPT00vYWJj');
@@ -232,7 +213,7 @@ describe('A space page', () => {
       );
       expect(space.status).toBe(403);
       expect(textOf(space.text)).toMatch(/Space pages needs the Webex scope spark:memberships_read/);
-      expect(tutorialEmulator.controls.stats().requests['rooms/{roomId}']).toBe(0);
+      expect(tutorial.emulator.controls.stats().requests['rooms/{roomId}']).toBe(0);
     });
   });
 });

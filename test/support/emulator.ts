@@ -22,11 +22,13 @@ export const E2E_HTTPS_REDIRECT_URI = 'https://127.0.0.1:8443/oauth';
 export interface TestEmulatorOptions extends Partial<EmulatorOptions> {
   /** More redirect URIs registered for the e2e integration, besides E2E_CLIENT.redirectUri. */
   extraRedirectUris?: string[];
+  /** The scopes the e2e integration has, when not E2E_CLIENT's (a tutorial-made one has fewer). */
+  grantedScopes?: string[];
 }
 
 /** A Webex emulator on 127.0.0.1 and an ephemeral port, with the e2e integration registered. */
 export function startTestEmulator(options: TestEmulatorOptions = {}): Promise<WebexEmulator> {
-  const { extraRedirectUris = [], ...emulatorOptions } = options;
+  const { extraRedirectUris = [], grantedScopes = [...E2E_CLIENT.scopes], ...emulatorOptions } = options;
   return startWebexEmulator({
     host: '127.0.0.1',
     port: 0,
@@ -35,7 +37,7 @@ export function startTestEmulator(options: TestEmulatorOptions = {}): Promise<We
         clientId: E2E_CLIENT.clientId,
         clientSecret: E2E_CLIENT.clientSecret,
         redirectUris: [E2E_CLIENT.redirectUri, ...extraRedirectUris],
-        scopes: [...E2E_CLIENT.scopes],
+        scopes: grantedScopes,
       },
     ],
     requirePkce: true,

@@ -1,6 +1,6 @@
 import type { WebexEmulator } from '../../src/sandbox';
 import { bootApp, type BootedApp, type BootOptions, type EnvOverrides } from './app';
-import { startTestEmulator, type TestEmulatorOptions } from './emulator';
+import { E2E_CLIENT, portalAuthorizeUrl, startTestEmulator, type TestEmulatorOptions } from './emulator';
 
 export interface SuiteApp {
   /** The suite's Webex emulator, as Webex. */
@@ -13,6 +13,7 @@ export interface SuiteApp {
  * The usual e2e suite: one emulator and one app for the file, started before its first test and
  * closed after its last; the emulator's faults, latency and settings are reset after each test.
  * Read `suite.emulator` and `suite.booted` inside tests and hooks (they exist once beforeAll ran).
+ * With `emulator.grantedScopes`, the integration has only those, and AUTH_INIT_URL says so.
  */
 export function useSuiteApp(
   options: { emulator?: TestEmulatorOptions; env?: EnvOverrides; boot?: BootOptions } = {},
@@ -21,7 +22,9 @@ export function useSuiteApp(
   let booted: BootedApp | undefined;
   beforeAll(async () => {
     emulator = await startTestEmulator(options.emulator);
-    booted = await bootApp(emulator, options.env, options.boot);
+    const scopes = options.emulator?.grantedScopes;
+    const granted = scopes ? { AUTH_INIT_URL: portalAuthorizeUrl(emulator, { ...E2E_CLIENT, scopes }) } : {};
+    booted = await bootApp(emulator, { ...granted, ...options.env }, options.boot);
   });
   afterEach(() => emulator?.controls.reset());
   afterAll(async () => {
