@@ -2,15 +2,18 @@ import { Test } from '@nestjs/testing';
 import { configModule } from '../config';
 import { SEED_USER_HANDLES, startWebexEmulator, type WebexEmulator } from '../sandbox';
 import type { ObservedRequest } from '../sandbox/emulator.types';
+import { nextLink } from '../sandbox/sandbox.test-helpers';
 import { WebexContract } from './contract';
 import { WebexApiService } from './webex-api.service';
-import { webexCalls } from './webex.calls';
+import { WEBEX_CALL_SCOPES, webexCalls } from './webex.calls';
 import { WebexModule } from './webex.module';
 
 const CLIENT = { clientId: 'contract-client', clientSecret: 'contract-secret-value' };
 const REDIRECT_URI = 'http://127.0.0.1:8080/oauth';
 /** Webex's OpenAPI description does not cover OAuth; shared/webex-platform.md holds what is known of it. */
 const OAUTH_PATHS = new Set(['/v1/authorize', '/v1/access_token']);
+/** Every scope a declared call needs (spark:memberships_read included), granted to the test integration. */
+const SCOPES = [...WEBEX_CALL_SCOPES];
 
 /**
  * Every request the service sends to the Webex API, as the emulator received it, must be an
@@ -47,7 +50,7 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
 
   beforeAll(async () => {
     emulator = await startWebexEmulator({
-      clients: [{ ...CLIENT, redirectUris: [REDIRECT_URI], scopes: ['spark:people_read', 'spark:rooms_read'] }],
+      clients: [{ ...CLIENT, redirectUris: [REDIRECT_URI], scopes: SCOPES }],
       onRequest: (request) => observed.push(request),
     });
   });
@@ -67,7 +70,7 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
       client_id: CLIENT.clientId,
       response_type: 'code',
       redirect_uri: REDIRECT_URI,
-      scope: 'spark:people_read spark:rooms_read',
+      scope: SCOPES.join(' '),
     }).toString();
     process.env = {
       ...savedEnv,
@@ -116,6 +119,78 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
     expect(contractProblems(contract, observed)).toEqual([]);
   });
 
+  /**
+   * The user's rooms, from the emulator directly (whatever page size the service is given); carol's,
+   * one in 100. Only the requests after this are the service's.
+   */
+  async function roomsOf(handle: string): Promise<{ id: string; title: string }[]> {
+    const rooms: { id: string; title: string }[] = [];
+    let url: string | undefined = `${emulator.apiBaseUrl}/rooms?max=1000`;
+    while (url) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${tokenFor(handle)}` } });
+      rooms.push(...((await res.json()) as { items: { id: string; title: string }[] }).items);
+      url = nextLink(res);
+    }
+    observed = [];
+    return handle === 'carol' ? rooms.filter((_, i) => i % 100 === 0) : rooms;
+  }
+
+  it('asks for one room as the document says, for every room of every seeded user (carol: a sample)', async () => {
+    const service = await make();
+    let asked = 0;
+    for (const handle of SEED_USER_HANDLES) {
+      const token = tokenFor(handle);
+      const rooms = await roomsOf(handle);
+      for (const room of rooms) {
+        const answer = await service.get(webexCalls.room, token, { params: { roomId: room.id } });
+        expect(answer.id).toBe(room.id);
+      }
+      const requests = apiRequests();
+      expect(requests.map((r) => r.path)).toEqual(rooms.map((room) => `/v1/rooms/${encodeURIComponent(room.id)}`));
+      expect(requests.map((r) => contract.operationFor(r.method, r.path)?.path)).toEqual(
+        rooms.map(() => '/rooms/{roomId}'),
+      );
+      expect(contractProblems(contract, observed)).toEqual([]);
+      asked += rooms.length;
+    }
+    expect(asked).toBeGreaterThan(30);
+  });
+
+  it.each<[string, Record<string, string>, number]>([
+    ['the default page size and cap', {}, 1200],
+    ['pages of 50 people', { WEBEX_PAGE_SIZE: '50' }, 1200],
+    ['pages of 100 and a cap of 1,000', { WEBEX_PAGE_SIZE: '100', WEBEX_LIST_LIMIT: '1000' }, 1000],
+    ['pages of 2 people, up to 40', { WEBEX_PAGE_SIZE: '2', WEBEX_LIST_LIMIT: '40' }, 40],
+  ])(
+    'lists the people of every room as the document says, with %s, for every seeded user',
+    async (_label, env, crowdListed) => {
+      const service = await make(env);
+      const crowd = { listed: 0, pages: 0 };
+      for (const handle of SEED_USER_HANDLES) {
+        const token = tokenFor(handle);
+        const rooms = await roomsOf(handle);
+        for (const room of rooms) {
+          const before = observed.length;
+          const { items } = await service.list(webexCalls.memberships, token, { query: { roomId: room.id } });
+          expect(items.length).toBeGreaterThan(0);
+          if (room.title === 'Sandbox Team Standup') {
+            crowd.listed = items.length;
+            crowd.pages = observed.length - before;
+          }
+        }
+        const requests = apiRequests();
+        expect(requests.every((r) => r.path === '/v1/memberships')).toBe(true);
+        expect(contractProblems(contract, observed)).toEqual([]);
+        // Each room's first request names it; the pages after it follow the emulator's links.
+        const named = requests.map((r) => new URLSearchParams(r.query).get('roomId')).filter((id) => id !== null);
+        expect(named).toEqual(rooms.map((room) => room.id));
+      }
+      // The 1,200-person space takes more than one page whatever the page size.
+      expect(crowd.listed).toBe(crowdListed);
+      expect(crowd.pages).toBeGreaterThan(1);
+    },
+  );
+
   it('would notice a request outside the contract, and a made-up next page', () => {
     const request = (path: string, query: string, link?: string): ObservedRequest => ({
       method: 'GET',
@@ -134,6 +209,9 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
         request('/v1/rooms', 'cursor=made-up'),
         request('/v1/rooms/', ''),
         request('/v1/people/me', 'callingData=1'),
+        request('/v1/rooms/a%2Fb/extra', ''),
+        request('/v1/memberships', 'room=abc&max=2'),
+        request('/v1/memberships', 'roomId=abc&max=ten'),
         request('/v1/access_token', ''),
       ]),
     ).toEqual([
@@ -142,6 +220,9 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
       'GET /rooms: query must NOT have additional properties: cursor',
       'GET /rooms/: no such operation in the document',
       'GET /people/me: query/callingData must be boolean',
+      'GET /rooms/a%2Fb/extra: no such operation in the document',
+      'GET /memberships: query must NOT have additional properties: room',
+      'GET /memberships: query/max must be number',
     ]);
   });
 });
