@@ -56,11 +56,21 @@ export function useSandboxBrowser(): SandboxBrowser {
     port = await freePort();
     do sandboxPort = await freePort();
     while (sandboxPort === port);
-    [app, browser] = await Promise.all([
+    const [booted, launched] = await Promise.allSettled([
       bootApp(undefined, { PORT: String(port), SANDBOX_PORT: String(sandboxPort) }, { listenPort: port }),
       // Playwright gives Chromium a fresh temporary --user-data-dir and removes it on close.
       chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }),
     ]);
+    // Keep whichever started, so afterAll stops it: a booted app left running holds Jest open
+    // and keeps capturing the output that would say what failed.
+    if (booted.status === 'fulfilled') app = booted.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (booted.status === 'rejected') throw booted.reason;
+    if (launched.status === 'rejected') {
+      throw new Error(
+        `Chromium at ${CHROMIUM_PATH} did not start (Debian's: apt-get install chromium): ${String(launched.reason)}`,
+      );
+    }
   });
 
   afterAll(async () => {
@@ -78,8 +88,9 @@ export function useSandboxBrowser(): SandboxBrowser {
 
   afterEach(async () => {
     await context?.close();
-    const seen = watch!;
+    const seen = watch;
     context = page = watch = undefined;
+    if (!seen) return; // beforeEach failed, and said why
     expect(seen.problems).toEqual([]);
     expect(seen.checkedDocuments).toEqual(seen.servedDocuments);
   });
