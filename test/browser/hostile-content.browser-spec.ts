@@ -1,13 +1,17 @@
 import { screenshot, useSandboxBrowser } from './support/sandbox-browser';
 import {
+  backToSpaces,
   decide,
   DISPLAY_NAMES,
   expectServicePage,
   greetingOf,
   H1,
   openConsent,
+  openSpace,
   roomRowsOf,
   openSpaces,
+  type PersonRow,
+  signInAs,
 } from './support/pages';
 
 /** Mallory's space titles as the emulator seeds them, latest activity first. */
@@ -42,5 +46,37 @@ describe('HTML in Webex data, in a real browser (sandbox mode)', () => {
     await screenshot(page, '07-mallory-spaces');
     // Any alert would have opened a dialog and an injected <img src=x> would have requested /x:
     // the page watch fails the test on either.
+  });
+
+  it("opens each of Mallory's spaces from her list and shows their people, markup in names, as literal text", async () => {
+    const { page } = suite;
+    const mallory = { name: DISPLAY_NAMES.mallory, email: 'mallory@example.com', role: 'Member' };
+    const markupPeople = [
+      mallory,
+      { name: '<script>alert("member")</script>', email: 'script@example.com', role: 'Moderator' },
+      { name: `Eve & "Co" 'Quoted'`, email: 'eve@example.com', role: 'Member' },
+      { name: '<img src=x onerror=alert(2)>', email: 'img@example.com', role: 'Member' },
+    ];
+    const people: Record<string, PersonRow[]> = {
+      [MALLORY_SPACES[0]]: markupPeople,
+      [MALLORY_SPACES[1]]: markupPeople,
+      [MALLORY_SPACES[2]]: [
+        mallory,
+        { name: 'Dave Example', email: 'dave@example.com', role: 'Member' },
+        markupPeople[2],
+      ],
+      [MALLORY_SPACES[3]]: [mallory, markupPeople[3]],
+    };
+    await signInAs(suite, 'mallory');
+    await openSpaces(suite);
+
+    for (const title of MALLORY_SPACES) {
+      await openSpace(suite, title, { people: people[title] });
+      expect(await page.locator('main img').count()).toBe(0);
+      expect(await page.locator('script').count()).toBe(0);
+      if (title === '<script>alert(1)</script>') await screenshot(page, '09-mallory-space');
+      await backToSpaces(suite);
+    }
+    // As on the list: an alert or a request for /x would have failed the test in the page watch.
   });
 });

@@ -15,6 +15,8 @@ export const H1 = {
   spaces: 'Webex Integration example: Spaces List',
   logout: 'Webex Integration example: Log out',
   error: 'Webex Integration example: Error',
+  /** A space page is headed with the space's title. */
+  space: (title: string) => `Webex Integration example: ${title}`,
 } as const;
 
 /** Clicks and waits until the browser has loaded a page at `url` (after any redirects). */
@@ -128,9 +130,18 @@ export interface RoomRow {
   label: string;
 }
 
-export function roomRowsOf(page: Page): Promise<RoomRow[]> {
-  return page.locator('tbody tr').evaluateAll((rows) =>
-    rows.map((row) => {
+/** Which rows to read: those titled `title`, or the first `first`; all by default. */
+interface RoomRowFilter {
+  title?: string;
+  first?: number;
+}
+
+/** Runs in the page, so self-contained: the rows as a person reads them. */
+function readRoomRows(rows: Element[], { title, first }: RoomRowFilter): RoomRow[] {
+  return rows
+    .slice(0, first)
+    .filter((row) => title === undefined || row.querySelector('td')?.textContent === title)
+    .map((row) => {
       const cells = row.querySelectorAll('td');
       const time = row.querySelector('time');
       return {
@@ -139,6 +150,123 @@ export function roomRowsOf(page: Page): Promise<RoomRow[]> {
         datetime: time?.getAttribute('datetime') ?? null,
         label: time?.textContent ?? '',
       };
-    }),
-  );
+    });
+}
+
+/**
+ * The spaces list's rows; `which` reads fewer of them (reading all of Carol's 2,000 costs a
+ * third of a second).
+ */
+export function roomRowsOf(page: Page, which: RoomRowFilter = {}): Promise<RoomRow[]> {
+  return page.locator('tbody tr').evaluateAll(readRoomRows, which);
+}
+
+/** One person on a space page, as the people table shows them. */
+export interface PersonRow {
+  name: string;
+  email: string;
+  role: string;
+}
+
+/** A space page, read as a person reads it. */
+export interface SpaceView {
+  /** The Type line: "Group", "Group, locked (moderated)" or "Direct". */
+  type: string;
+  created: string | null;
+  lastActivity: string | null;
+  /** The people table's caption, e.g. "3 people in this space". */
+  caption: string;
+  /** The notice above the table when Webex had more people than the page shows. */
+  notice: string | null;
+  people: PersonRow[];
+}
+
+export function spaceOf(page: Page): Promise<SpaceView> {
+  return page.locator('main').evaluate((main) => {
+    const text = (node: Element | null | undefined) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    const details = new Map(
+      [...main.querySelectorAll('dl > dt')].map((dt) => [text(dt), dt.nextElementSibling] as const),
+    );
+    const datetime = (term: string) => details.get(term)?.querySelector('time')?.getAttribute('datetime') ?? null;
+    return {
+      type: text(details.get('Type')),
+      created: datetime('Created'),
+      lastActivity: datetime('Last activity'),
+      caption: text(main.querySelector('table caption')),
+      notice: main.querySelector('[role=status]') ? text(main.querySelector('[role=status]')) : null,
+      people: [...main.querySelectorAll('tbody tr')].map((row) => {
+        const [name, email, role] = [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '');
+        return { name, email, role };
+      }),
+    };
+  });
+}
+
+/** How a person moves: with the mouse, or with Tab and Enter. */
+export type Moving = 'click' | 'keyboard';
+
+/**
+ * Follows `link` to a page at `url` as a person does: a click, or, on a page just loaded, Tab
+ * from its top until the link has the focus (visibly) and Enter.
+ */
+async function follow(page: Page, link: Locator, url: string | RegExp, by: Moving): Promise<void> {
+  if (by === 'click') return clickThrough(page, link, url);
+  for (let presses = 0; !(await link.evaluate((element) => element === document.activeElement)); presses++) {
+    if (presses === 40) throw new Error(`40 presses of Tab did not reach the link ${await link.textContent()}`);
+    await page.keyboard.press('Tab');
+  }
+  const focus = await link.evaluate((element) => ({
+    visible: element.matches(':focus-visible'),
+    outline: getComputedStyle(element).outlineStyle,
+    box: element.getBoundingClientRect().height > 0,
+  }));
+  expect(focus).toEqual({ visible: true, outline: expect.not.stringMatching(/^none$/), box: true });
+  await page.keyboard.press('Enter');
+  await page.waitForURL(url, { waitUntil: 'load' });
+}
+
+/**
+ * On the spaces list: opens the space titled `title` (its link in the table) and checks its page:
+ * headed and named with the title, its type and last activity as the list row said, a caption
+ * that counts the people listed, everyone a Moderator or a Member, and a direct space two people
+ * and no moderators. `expected` adds what the caller knows of this space. Returns the page read.
+ */
+export async function openSpace(
+  suite: SandboxBrowser,
+  title: string,
+  expected: Partial<SpaceView> = {},
+  by: Moving = 'click',
+): Promise<SpaceView> {
+  const { page } = suite;
+  const rows = await roomRowsOf(page, { title });
+  expect(rows).toHaveLength(1);
+  const [row] = rows;
+  const link = page.locator('tbody').getByRole('link', { name: title, exact: true });
+  const href = (await link.getAttribute('href')) ?? '';
+  expect(href).toMatch(/^\/spaces\/[A-Za-z0-9_-]+$/);
+
+  await follow(page, link, pathOn(suite.origin, href), by);
+  await expectServicePage(suite, H1.space(title));
+  expect(await page.title()).toBe(`${title} · Webex Integration example`);
+
+  const space = await spaceOf(page);
+  expect(space.type.split(',')[0]).toBe(row.type);
+  expect(space.lastActivity).toBe(row.datetime);
+  expect(space.created).not.toBeNull();
+  expect(space.caption).toBe(`${space.people.length} people in this space`);
+  expect(space.people.filter((person) => !['Moderator', 'Member'].includes(person.role))).toEqual([]);
+  if (row.type === 'Direct') {
+    expect(space.people).toHaveLength(2);
+    expect(space.people.map((person) => person.role)).toEqual(['Member', 'Member']);
+  }
+  expect(space).toEqual(expect.objectContaining(expected));
+  return space;
+}
+
+/** From a space page, its "Back to your spaces" link; ends on the spaces list, checked. */
+export async function backToSpaces(suite: SandboxBrowser, by: Moving = 'click'): Promise<void> {
+  const { page } = suite;
+  const link = page.getByRole('main').getByRole('link', { name: 'Back to your spaces', exact: true });
+  await follow(page, link, pathOn(suite.origin, '/listrooms'), by);
+  await expectServicePage(suite, H1.spaces);
 }
