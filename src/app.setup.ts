@@ -52,6 +52,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const partials = join(ROOT_DIR, 'views', 'partials');
   hbs.registerPartials(partials);
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper(
+    'startsWith',
+    (text: unknown, prefix: string) => typeof text === 'string' && text.startsWith(prefix),
+  );
   // Views are read at each render outside production; partials are registered once, so in
   // development they are registered again when one changes (no restart needed for either).
   if (config.nodeEnv === 'development') {

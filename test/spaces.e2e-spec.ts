@@ -76,7 +76,8 @@ describe('A space page', () => {
 
     expect(page.status).toBe(200);
     expect(peopleOf(page.text)).toHaveLength(1_200);
-    expect(textOf(page.text)).toContain('1200 people in this space');
+    expect(textOf(page.text)).toContain('1,200 people in this space');
+    expect(page.text).toContain('<a href="/listrooms" aria-current="true">Spaces</a>');
     expect(textOf(page.text)).not.toMatch(/more people than this page shows/);
     expect(requests('memberships') - before).toBe(2);
   });
@@ -189,7 +190,7 @@ describe('A space page', () => {
       const page = await agent.get(links.get('Sandbox Team Standup') ?? '');
 
       expect(peopleOf(page.text)).toHaveLength(500);
-      expect(textOf(page.text)).toMatch(/more people than this page shows: here are the first 500/);
+      expect(textOf(page.text)).toMatch(/more people than this page shows: here are the first 500 people/);
     });
   });
 

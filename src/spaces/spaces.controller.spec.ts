@@ -64,6 +64,7 @@ describe(SpacesController.name, () => {
         { name: 'nameless@example.com', email: 'nameless@example.com', moderator: false },
         { name: 'Someone', email: undefined, moderator: false },
       ],
+      summary: '3 people',
       truncated: true,
     });
   });

@@ -25,6 +25,7 @@ export function toSpaceView(room: WebexRoom, members: { items: WebexMembership[]
       email: member.personEmail,
       moderator: member.isModerator ?? false,
     })),
+    summary: `${members.items.length.toLocaleString('en-GB')} ${members.items.length === 1 ? 'person' : 'people'}`,
     truncated: members.truncated,
   };
 }

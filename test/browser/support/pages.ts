@@ -253,7 +253,7 @@ export async function openSpace(
   expect(space.type.split(',')[0]).toBe(row.type);
   expect(space.lastActivity).toBe(row.datetime);
   expect(space.created).not.toBeNull();
-  expect(space.caption).toBe(`${space.people.length} people in this space`);
+  expect(space.caption).toBe(`${space.people.length.toLocaleString('en-GB')} people in this space`);
   expect(space.people.filter((person) => !['Moderator', 'Member'].includes(person.role))).toEqual([]);
   if (row.type === 'Direct') {
     expect(space.people).toHaveLength(2);
