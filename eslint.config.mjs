@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'src/sandbox/cli.ts', 'test/**', 'bench/**', '**/*.spec.ts'],
+    files: ['src/config/**', 'src/sandbox/cli.ts', 'test/**', 'bench/**', '**/*.spec.ts', '**/*.test-helpers.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

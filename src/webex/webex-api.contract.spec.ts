@@ -1,15 +1,13 @@
-import { Test } from '@nestjs/testing';
-import { configModule } from '../config';
 import { SEED_USER_HANDLES, startWebexEmulator, type WebexEmulator } from '../sandbox';
 import type { ObservedRequest } from '../sandbox/emulator.types';
 import { nextLink } from '../sandbox/sandbox.test-helpers';
 import { WebexContract } from './contract';
 import { WebexApiService } from './webex-api.service';
 import { WEBEX_CALL_SCOPES, webexCalls } from './webex.calls';
-import { WebexModule } from './webex.module';
+import { SPEC_REDIRECT_URI, webexServiceFor } from './webex.test-helpers';
 
 const CLIENT = { clientId: 'contract-client', clientSecret: 'contract-secret-value' };
-const REDIRECT_URI = 'http://127.0.0.1:8080/oauth';
+const REDIRECT_URI = SPEC_REDIRECT_URI;
 /** Webex's OpenAPI description does not cover OAuth; shared/webex-platform.md holds what is known of it. */
 const OAUTH_PATHS = new Set(['/v1/authorize', '/v1/access_token']);
 /** Every scope a declared call needs (spark:memberships_read included), granted to the test integration. */
@@ -65,24 +63,9 @@ describe(`${WebexApiService.name} requests, against the OpenAPI contract`, () =>
   });
 
   async function make(env: Record<string, string> = {}): Promise<WebexApiService> {
-    const authInitUrl = new URL(`${emulator.apiBaseUrl}/authorize`);
-    authInitUrl.search = new URLSearchParams({
-      client_id: CLIENT.clientId,
-      response_type: 'code',
-      redirect_uri: REDIRECT_URI,
-      scope: SCOPES.join(' '),
-    }).toString();
-    process.env = {
-      ...savedEnv,
-      NODE_ENV: 'test',
-      AUTH_INIT_URL: authInitUrl.href,
-      CLIENT_SECRET: CLIENT.clientSecret,
-      ...env,
-    };
-    const moduleRef = await Test.createTestingModule({ imports: [configModule(), WebexModule] }).compile();
-    await moduleRef.init();
-    close = () => moduleRef.close();
-    return moduleRef.get(WebexApiService);
+    const made = await webexServiceFor(emulator.apiBaseUrl, { ...CLIENT, scopes: SCOPES }, env, savedEnv);
+    close = made.close;
+    return made.service;
   }
 
   const tokenFor = (handle: string) => emulator.controls.issueTokens(handle, CLIENT.clientId).access_token;

@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { configModule } from '../config';
 import { startWebexEmulator, type WebexEmulator } from '../sandbox';
 import { WebexApiService } from './webex-api.service';
 import { webexCalls } from './webex.calls';
@@ -17,14 +15,10 @@ import {
   WebexUnauthorizedError,
   WebexUnavailableError,
 } from './webex.errors';
-import { WebexModule } from './webex.module';
+import { SPEC_REDIRECT_URI, webexServiceFor } from './webex.test-helpers';
 
 const CLIENT = { clientId: 'spec-client', clientSecret: 'spec-secret-value' };
-const REDIRECT_URI = 'http://127.0.0.1:8080/oauth';
-/** A developer's shell may name a proxy; these specs call loopback directly unless they say otherwise. */
-const PROXY_ENV = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
-const withoutProxies = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(env).filter(([name]) => !PROXY_ENV.includes(name)));
+const REDIRECT_URI = SPEC_REDIRECT_URI;
 
 /** A stand-in Webex on loopback, for answers the emulator does not give. */
 interface Upstream {
@@ -74,26 +68,13 @@ describe(WebexApiService.name, () => {
     process.env = { ...savedEnv };
   });
 
-  async function serviceWith(env: Record<string, string> = {}) {
-    const authInitUrl = new URL(`${emulator.apiBaseUrl}/authorize`);
-    authInitUrl.search = new URLSearchParams({
-      client_id: CLIENT.clientId,
-      response_type: 'code',
-      redirect_uri: REDIRECT_URI,
-      scope: 'spark:people_read spark:rooms_read',
-    }).toString();
-    process.env = {
-      ...withoutProxies(savedEnv),
-      NODE_ENV: 'test',
-      AUTH_INIT_URL: authInitUrl.href,
-      CLIENT_SECRET: CLIENT.clientSecret,
-      ...env,
-    };
-    const moduleRef = await Test.createTestingModule({ imports: [configModule(), WebexModule] }).compile();
-    await moduleRef.init();
-    const service = moduleRef.get(WebexApiService);
-    return { service, close: () => moduleRef.close() };
-  }
+  const serviceWith = (env: Record<string, string> = {}) =>
+    webexServiceFor(
+      emulator.apiBaseUrl,
+      { ...CLIENT, scopes: ['spark:people_read', 'spark:rooms_read'] },
+      env,
+      savedEnv,
+    );
 
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
