@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { ROOT_DIR } from '../src/app.setup';
 import { oauthConfig } from '../src/config';
 import type { WebexEmulator } from '../src/sandbox';
-import { bootApp, E2E_SESSION_SECRET, freePort, type BootedApp } from './support/app';
-import { E2E_CLIENT, startTestEmulator } from './support/emulator';
+import { E2E_SESSION_SECRET } from './support/app';
+import { useSuiteApp } from './support/suite';
+import { E2E_CLIENT } from './support/emulator';
 import { signIn, signedIn } from './support/flow';
 import { h1Of, leaksIn, setCookie, textOf } from './support/html';
 import { rawHeader, rawRequest, type RawRequest, type RawResponse } from './support/raw';
@@ -235,24 +236,11 @@ function caseOf(r: Random, sessions: Sessions): FuzzCase {
 }
 
 describe('Fuzzing every route with malformed requests', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-  let port: number;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    port = await freePort();
-    booted = await bootApp(emulator, {}, { listenPort: port });
-  });
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const suite = useSuiteApp({ listen: true });
 
   it(`answers ${REQUESTS} malformed requests, signed in and out, with no 5xx and no hang, and still works afterwards`, async () => {
     const sessionCookie = async () => {
-      const callback = await signIn(booted.agent(), emulator, 'alice');
+      const callback = await signIn(suite.booted.agent(), suite.emulator, 'alice');
       return setCookie(callback, 'wxo.sid')?.value ?? '';
     };
     const sessions: Sessions = { signedIn: await sessionCookie(), sacrificial: await sessionCookie() };
@@ -267,7 +255,7 @@ describe('Fuzzing every route with malformed requests', () => {
       Array.from({ length: CONCURRENCY }, async () => {
         while (nextIndex < cases.length) {
           const index = nextIndex++;
-          results.push({ index, response: await rawRequest(port, cases[index].request) });
+          results.push({ index, response: await rawRequest(suite.port, cases[index].request) });
         }
       }),
     );
@@ -314,12 +302,12 @@ describe('Fuzzing every route with malformed requests', () => {
     expect(serverErrors.map(describeCase)).toEqual([]);
     expect(unanswered.map(describeCase)).toEqual([]);
     // Nothing logged at error level (either log format): no handler blew up and was papered over.
-    expect(booted.logger.lines.filter((line) => ERROR_LOG_LINE.test(line))).toEqual([]);
+    expect(suite.booted.logger.lines.filter((line) => ERROR_LOG_LINE.test(line))).toEqual([]);
 
     // Still serving, and a whole sign-in still works.
-    const home = await booted.request().get('/');
+    const home = await suite.booted.request().get('/');
     expect(home.status).toBe(200);
-    const agent = await signedIn(booted.agent(), emulator, 'bob');
+    const agent = await signedIn(suite.booted.agent(), suite.emulator, 'bob');
     const greeting = await agent.get('/');
     expect(h1Of(greeting.text)).toBe('Webex Integration example: Authenticated');
     expect(textOf(greeting.text)).toContain('So happy to meet');
@@ -695,21 +683,19 @@ function cookieProblems(answers: RoutingAnswer[], authorizeEndpoint: string): st
 const authorizeEndpointOf = (emulator: WebexEmulator) => `${emulator.origin}/v1/authorize`;
 
 describe('Routing fuzz: every route, every spelling of its path, signed out and signed in', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-  let port: number;
+  const suite = useSuiteApp({ listen: true });
   let routes: AppRoute[];
   let callbackPath: string;
   let signedInCookie: string;
   const runs = new Map<SignInState, Promise<RoutingRun>>();
 
-  const ownHost = () => `127.0.0.1:${port}`;
+  const ownHost = () => `127.0.0.1:${suite.port}`;
   const newSessionCookie = async () =>
-    `wxo.sid=${setCookie(await signIn(booted.agent(), emulator, 'alice'), 'wxo.sid')?.value ?? ''}`;
+    `wxo.sid=${setCookie(await signIn(suite.booted.agent(), suite.emulator, 'alice'), 'wxo.sid')?.value ?? ''}`;
 
   /** A pending sign-in's state, bound to the session of `cookie` (or to a new one). */
   async function liveState(cookie: string | undefined): Promise<string> {
-    const login = await rawRequest(port, { target: '/login', headers: cookie ? [['Cookie', cookie]] : [] });
+    const login = await rawRequest(suite.port, { target: '/login', headers: cookie ? [['Cookie', cookie]] : [] });
     const state = new URL(rawHeader(login, 'location') ?? 'http://invalid/').searchParams.get('state');
     if (!state) throw new Error(`GET /login answered ${login.status}, not a sign-in`);
     return state;
@@ -722,7 +708,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
     const run = (async (): Promise<RoutingRun> => {
       const cases = routingCasesOf(routes, ownHost(), callbackPath);
       const results: RoutingAnswer[] = [];
-      const linesBefore = booted.logger.lines.length;
+      const linesBefore = suite.booted.logger.lines.length;
       let next = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -741,7 +727,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
             const headers: [string, string][] = [['X-Request-Id', requestId]];
             if (cookie) headers.push(['Cookie', cookie]);
             const target = query === undefined ? spelling.target : `${spelling.target}?${query}`;
-            const response = await rawRequest(port, { method, target, headers, timeoutMs: TIMEOUT_MS });
+            const response = await rawRequest(suite.port, { method, target, headers, timeoutMs: TIMEOUT_MS });
             results.push({ routingCase, requestId, response });
           }
         }),
@@ -749,7 +735,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
       // The request's log line is written when its response closes: let the last ones land.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const caseOf = new Map(results.map((a) => [a.requestId, a.routingCase.name]));
-      const errorLines = booted.logger.lines
+      const errorLines = suite.booted.logger.lines
         .slice(linesBefore)
         .filter((line) => ERROR_LOG_LINE.test(line))
         .map(
@@ -765,28 +751,20 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
   const answersWhen = async (state: SignInState) => (await runWhen(state)).answers;
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    port = await freePort();
-    booted = await bootApp(emulator, {}, { listenPort: port });
     // As in production (Express caches views when NODE_ENV=production): the error page is compiled
     // once, not read and compiled again for each of the ~1,800 answers, three times the run's time.
-    booted.app.set('view cache', true);
-    routes = [...controllerRoutes(booted.app), ...staticRoutes(routerLayers(booted.app))];
-    callbackPath = booted.app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY).callbackPath;
+    suite.booted.app.set('view cache', true);
+    routes = [...controllerRoutes(suite.booted.app), ...staticRoutes(routerLayers(suite.booted.app))];
+    callbackPath = suite.booted.app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY).callbackPath;
     signedInCookie = await newSessionCookie();
   }, ROUTING_FUZZ_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
 
   it('finds the routes in the app itself: the controllers’ routes are exactly the router’s, and every static file is served', async () => {
     const handlers = routes
       .filter((r) => r.kind === 'handler')
       .map((r) => routeKey({ method: r.method, path: r.template ?? r.path }))
       .sort();
-    expect(handlers).toEqual(routerRoutes(routerLayers(booted.app)));
+    expect(handlers).toEqual(routerRoutes(routerLayers(suite.booted.app)));
     // The discovery found what the service is known to serve (it cannot come back empty and pass).
     expect(routes.map(routeKey)).toEqual(
       expect.arrayContaining([
@@ -806,7 +784,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
     );
     expect(callbackPath).toBe(new URL(E2E_CLIENT.redirectUri).pathname);
     for (const route of routes.filter((r) => r.kind === 'static')) {
-      const response = await rawRequest(port, { target: route.path });
+      const response = await rawRequest(suite.port, { target: route.path });
       expect(`${route.path} → ${response.status}`).toBe(`${route.path} → 200`);
     }
   });
@@ -856,7 +834,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
   it(
     'signed out, sets a session cookie only on the answers that start a sign-in',
     async () => {
-      expect(cookieProblems(await answersWhen('signed out'), authorizeEndpointOf(emulator))).toEqual([]);
+      expect(cookieProblems(await answersWhen('signed out'), authorizeEndpointOf(suite.emulator))).toEqual([]);
     },
     ROUTING_FUZZ_TIMEOUT_MS,
   );
@@ -865,9 +843,9 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
     'still has the signed-in session it fuzzed with, and still signs people in',
     async () => {
       await answersWhen('signed in');
-      const home = await rawRequest(port, { target: '/', headers: [['Cookie', signedInCookie]] });
+      const home = await rawRequest(suite.port, { target: '/', headers: [['Cookie', signedInCookie]] });
       expect(h1Of(home.body)).toBe('Webex Integration example: Authenticated');
-      const agent = await signedIn(booted.agent(), emulator, 'bob');
+      const agent = await signedIn(suite.booted.agent(), suite.emulator, 'bob');
       expect((await agent.get('/listrooms')).status).toBe(200);
     },
     ROUTING_FUZZ_TIMEOUT_MS,
@@ -878,11 +856,11 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
       'GET %s: 302 to the Webex authorize URL, with a session cookie',
       async (spelling) => {
         const target = spelling.replace('<own host>', ownHost());
-        const response = await rawRequest(port, { target });
+        const response = await rawRequest(suite.port, { target });
         const location = new URL(rawHeader(response, 'location') ?? 'http://invalid/');
         expect({ status: response.status, to: `${location.origin}${location.pathname}` }).toEqual({
           status: 302,
-          to: authorizeEndpointOf(emulator),
+          to: authorizeEndpointOf(suite.emulator),
         });
         expect(location.searchParams.get('client_id')).toBe(E2E_CLIENT.clientId);
         expect(location.searchParams.get('state')).toMatch(/^[\w-]{22,}$/);
@@ -895,7 +873,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
     it.each(['//login', '/login//', '/%6Cogin', '/login%2F', '/%2e%2e/login', '/login;jsessionid=x'])(
       'GET %s: the 404 page, and no session',
       async (target) => {
-        const response = await rawRequest(port, { target });
+        const response = await rawRequest(suite.port, { target });
         expect(response.status).toBe(404);
         expect(rawHeader(response, 'content-type')).toMatch(/^text\/html/);
         expect(h1Of(response.body)).toBe(ERROR_PAGE_H1);
@@ -905,7 +883,7 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
     );
 
     it.each(['/login%FF', '/login%E0%A4%A', '/login%'])('GET %s: the 400 page, and no session', async (target) => {
-      const response = await rawRequest(port, { target });
+      const response = await rawRequest(suite.port, { target });
       expect(response.status).toBe(400);
       expect(h1Of(response.body)).toBe(ERROR_PAGE_H1);
       expect(response.headers['set-cookie']).toBeUndefined();
@@ -914,25 +892,12 @@ describe('Routing fuzz: every route, every spelling of its path, signed out and 
 });
 
 describe('Regression: the session middleware no longer keeps its own copy of the router’s /login match', () => {
-  let emulator: WebexEmulator;
-  let booted: BootedApp;
-  let port: number;
-
-  beforeAll(async () => {
-    emulator = await startTestEmulator();
-    port = await freePort();
-    booted = await bootApp(emulator, {}, { listenPort: port });
-  });
-
-  afterAll(async () => {
-    await booted?.close();
-    await emulator?.close();
-  });
+  const suite = useSuiteApp({ listen: true });
 
   it('GET /login/ and GET http://any.host/login answer a sign-in redirect, not 500', async () => {
     const answers = [];
     for (const target of ['/login/', 'http://any.host/login']) {
-      const response = await rawRequest(port, { target });
+      const response = await rawRequest(suite.port, { target });
       answers.push({
         request: `GET ${target}`,
         status: response.status,
@@ -940,11 +905,11 @@ describe('Regression: the session middleware no longer keeps its own copy of the
         sessionCookie: response.headers['set-cookie']?.some((c) => /^wxo\.sid=s%3A/.test(c)) ?? false,
       });
     }
-    const to = authorizeEndpointOf(emulator);
+    const to = authorizeEndpointOf(suite.emulator);
     expect(answers).toEqual([
       { request: 'GET /login/', status: 302, to, sessionCookie: true },
       { request: 'GET http://any.host/login', status: 302, to, sessionCookie: true },
     ]);
-    expect(booted.logger.lines.filter((line) => ERROR_LOG_LINE.test(line))).toEqual([]);
+    expect(suite.booted.logger.lines.filter((line) => ERROR_LOG_LINE.test(line))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { WebexEmulator } from '../../src/sandbox';
-import { bootApp, type BootedApp, type BootOptions, type EnvOverrides } from './app';
+import { bootApp, freePort, type BootedApp, type EnvOverrides } from './app';
 import { E2E_CLIENT, portalAuthorizeUrl, startTestEmulator, type TestEmulatorOptions } from './emulator';
 
 export interface SuiteApp {
@@ -7,6 +7,8 @@ export interface SuiteApp {
   readonly emulator: WebexEmulator;
   /** The service, wired to it as to Webex. */
   readonly booted: BootedApp;
+  /** With `listen`: the port the service listens on (127.0.0.1), for raw requests. */
+  readonly port: number;
 }
 
 /**
@@ -16,15 +18,17 @@ export interface SuiteApp {
  * With `emulator.grantedScopes`, the integration has only those, and AUTH_INIT_URL says so.
  */
 export function useSuiteApp(
-  options: { emulator?: TestEmulatorOptions; env?: EnvOverrides; boot?: BootOptions } = {},
+  options: { emulator?: TestEmulatorOptions; env?: EnvOverrides; listen?: boolean } = {},
 ): SuiteApp {
   let emulator: WebexEmulator | undefined;
   let booted: BootedApp | undefined;
+  let port: number | undefined;
   beforeAll(async () => {
     emulator = await startTestEmulator(options.emulator);
     const scopes = options.emulator?.grantedScopes;
     const granted = scopes ? { AUTH_INIT_URL: portalAuthorizeUrl(emulator, { ...E2E_CLIENT, scopes }) } : {};
-    booted = await bootApp(emulator, { ...granted, ...options.env }, options.boot);
+    if (options.listen) port = await freePort();
+    booted = await bootApp(emulator, { ...granted, ...options.env }, { listenPort: port });
   });
   afterEach(() => emulator?.controls.reset());
   afterAll(async () => {
@@ -41,6 +45,9 @@ export function useSuiteApp(
     },
     get booted() {
       return started(booted);
+    },
+    get port() {
+      return started(port);
     },
   };
 }
