@@ -33,7 +33,7 @@ export class OAuthCallbackController {
     @Query(new ValidationPipe({ whitelist: true, exceptionFactory: () => new SignInError('unexpected_parameters') }))
     query: CallbackQueryDto,
   ): Promise<void> {
-    const browserId = req.session?.browserId;
+    const browserId = req.session.browserId;
     const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
     // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
     const grantId = await this.tokens.startGrant(tokens);

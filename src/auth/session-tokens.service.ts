@@ -71,7 +71,7 @@ export class SessionTokensService {
 
   /** Refreshes the grant this request has seen (once, whoever else asks at the same time). */
   async refresh(req: Request): Promise<Grant> {
-    const grantId = req.session?.grantId;
+    const grantId = req.session.grantId;
     const seen = req.webexGrant;
     if (!grantId || !seen) throw new NotSignedInError();
     if (seen.refreshTokenExpiresAt !== undefined && seen.refreshTokenExpiresAt <= Date.now()) {

@@ -25,11 +25,6 @@ export class SessionService {
   }
 
   destroy(req: Request, res: Response): Promise<void> {
-    // No session cookie came with the request, so there is no session to end (see SessionModule).
-    if (!req.session) {
-      this.clearCookie(res);
-      return Promise.resolve();
-    }
     return new Promise((resolve, reject) => {
       req.session.destroy((error: unknown) => {
         this.clearCookie(res);
