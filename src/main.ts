@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { APP_OPTIONS, configureApp } from './app.setup';
 import { ConfigValidationError, loadConfiguration, type Configuration } from './config';
 import { useAppLogger } from './logging';
 import { handleShutdownSignals } from './shutdown';
@@ -24,7 +24,7 @@ async function bootstrap(): Promise<void> {
   }
 
   // Lines from start-up are held until pino (configured by LoggingModule) takes over, then written through it.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { ...APP_OPTIONS, bufferLogs: true });
   useAppLogger(app);
   configureApp(app);
   handleShutdownSignals(app, config.app.shutdownGraceMs);

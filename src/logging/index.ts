@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 
-export { LoggingModule } from './logging.module';
+export { LOG_OUTPUT, LoggingModule } from './logging.module';
 export { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /** Every Nest `Logger` line (framework and ours) goes through pino from here on; buffered lines are flushed. */

@@ -1,9 +1,19 @@
-import { Inject, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { LoggerModule, PARAMS_PROVIDER_TOKEN } from 'nestjs-pino';
 import { appConfig } from '../config';
-import { loggerParams, type LoggerParams } from './logging.options';
+import { asyncStdout, loggerParams, type LoggerParams, type LogOutput } from './logging.options';
 import { requestLog } from './request-log';
+
+/** Where log lines go: standard output, asynchronously. The e2e support puts a capture here. */
+export const LOG_OUTPUT = Symbol('LOG_OUTPUT');
 
 /**
  * Structured logs through pino: JSON lines in production, readable lines in development, one
@@ -13,13 +23,19 @@ import { requestLog } from './request-log';
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [appConfig.KEY],
-      useFactory: (app: ConfigType<typeof appConfig>) => loggerParams(app),
+      providers: [{ provide: LOG_OUTPUT, useFactory: asyncStdout }],
+      inject: [appConfig.KEY, LOG_OUTPUT],
+      useFactory: (app: ConfigType<typeof appConfig>, out: LogOutput) => loggerParams(app, { out }),
     }),
   ],
 })
-export class LoggingModule implements NestModule {
+export class LoggingModule implements NestModule, OnApplicationShutdown {
   constructor(@Inject(PARAMS_PROVIDER_TOKEN) private readonly params: LoggerParams) {}
+
+  /** Lines still in the buffer are written before the process goes on to exit (pino also flushes at exit). */
+  onApplicationShutdown(): Promise<void> {
+    return new Promise((resolve) => this.params.pinoHttp.logger.flush(() => resolve()));
+  }
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(requestLog(this.params.pinoHttp.logger)).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });

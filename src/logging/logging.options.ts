@@ -17,9 +17,22 @@ import { pathOf, type LoggedRequest } from './request-log';
 
 type AppSettings = Pick<Configuration['app'], 'logLevel' | 'logFormat'>;
 
-/** Where lines go: anything with a synchronous write (process.stdout in the service). */
+/** Where lines go: `asyncStdout()` in the service, anything with a `write` in tests. */
 export interface LogOutput {
   write(chunk: string): unknown;
+  /** Writes out what is buffered, then calls `done`; an output without a buffer needs none. */
+  flush?(done: () => void): void;
+}
+
+/**
+ * Standard output through pino's asynchronous destination (sonic-boom): a line is appended to a
+ * buffer and the buffer is written by libuv while the service goes on, so lines that arrive
+ * together leave in one write instead of a blocking write each (stdout is a pipe under a process
+ * manager, and pipes block on Linux). pino writes what is left when the process exits;
+ * `LoggingModule` also flushes at shutdown.
+ */
+export function asyncStdout(): LogOutput {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 export interface LogDestinationOptions {
@@ -122,15 +135,16 @@ export function loggerOptions(app: AppSettings): LoggerOptions {
 }
 
 /**
- * Writes each line synchronously, in this process: nothing is lost when the process exits and
- * tests see every line. Pretty lines are formatted here too (no transport worker thread).
+ * Lines go to `out` (standard output by default), pretty ones formatted here in this process (no
+ * transport worker thread).
  */
 export function logDestination(
   format: AppSettings['logFormat'],
   options: LogDestinationOptions = {},
 ): DestinationStream {
-  const out = options.out ?? process.stdout;
-  if (format === 'json') return { write: (line: string) => void out.write(line) };
+  const out = options.out ?? asyncStdout();
+  // Kept whole, so pino's flush() reaches its buffer.
+  if (format === 'json') return out;
   const prettify = prettyFactory({
     colorize: options.colorize ?? isColorSupported,
     translateTime: 'SYS:HH:MM:ss.l',
@@ -138,7 +152,10 @@ export function logDestination(
     messageFormat: '{if reqId}[{reqId}] {end}{if context}{context}: {end}{msg}',
     singleLine: true,
   });
-  return { write: (line: string) => void out.write(prettify(line)) };
+  return {
+    write: (line: string) => void out.write(prettify(line)),
+    flush: (done: () => void) => (out.flush ? out.flush(done) : done()),
+  } as DestinationStream;
 }
 
 export function createLogger(app: AppSettings, options: LogDestinationOptions = {}): Logger {

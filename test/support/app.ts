@@ -5,8 +5,8 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
-import { useAppLogger } from '../../src/logging';
+import { APP_OPTIONS, configureApp } from '../../src/app.setup';
+import { LOG_OUTPUT, useAppLogger } from '../../src/logging';
 import type { WebexEmulator } from '../../src/sandbox';
 import { E2E_CLIENT, portalAuthorizeUrl } from './emulator';
 
@@ -172,8 +172,12 @@ export async function bootApp(
   __resetOutOfContextForTests();
   let app: NestExpressApplication;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      // Lines go through process.stdout.write (synchronously), where the capture reads them.
+      .overrideProvider(LOG_OUTPUT)
+      .useValue({ write: (line: string) => process.stdout.write(line) })
+      .compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS);
     // As main.ts: every Nest Logger line goes through pino, which writes to process.stdout.
     useAppLogger(app);
     configureApp(app);
