@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth';
-import { HttpErrorFilter, PageInterceptor } from './common';
+import { HttpErrorFilter } from './common';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
@@ -23,9 +23,6 @@ import { WebexModule } from './webex';
     SandboxModeModule,
     HealthModule,
   ],
-  providers: [
-    { provide: APP_FILTER, useClass: HttpErrorFilter },
-    { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
-  ],
+  providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
 })
 export class AppModule {}

@@ -1,3 +1,4 @@
+import type { NestApplicationOptions } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
@@ -10,6 +11,13 @@ import { requestIdMiddleware } from './logging/request-id';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
+
+/**
+ * Options for creating the app, in main.ts and the e2e suites. No body parsers: no handler reads a
+ * request body (sign-in and logout carry nothing in theirs), so a JSON and a urlencoded parser
+ * would only be two more layers on every request. A handler that needs a body adds its parser.
+ */
+export const APP_OPTIONS = { bodyParser: false } as const satisfies NestApplicationOptions;
 
 const STATIC_OPTIONS = { index: false, maxAge: '1h', fallthrough: true, redirect: false } as const;
 
@@ -48,14 +56,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
 
   app.setBaseViewsDir(join(ROOT_DIR, 'views'));
   app.setViewEngine('hbs');
-  app.set('view options', { layout: 'layouts/main' });
+  // Each view wraps its content in the layout partial, naming its title: {{#> layout title="…"}}.
+  app.set('view options', { layout: false });
   const partials = join(ROOT_DIR, 'views', 'partials');
   hbs.registerPartials(partials);
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hbs.registerHelper(
-    'startsWith',
-    (text: unknown, prefix: string) => typeof text === 'string' && text.startsWith(prefix),
-  );
   // Views are read at each render outside production; partials are registered once, so in
   // development they are registered again when one changes (no restart needed for either).
   if (config.nodeEnv === 'development') {

@@ -1,8 +1,7 @@
-import { Controller, Get, Header, UseGuards, Post, Render, Req, Res } from '@nestjs/common';
+import { Controller, Get, UseGuards, Post, Render, Req, Res } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
-import { Page } from '../common';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
@@ -19,17 +18,15 @@ export class AuthController {
 
   /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
   @Get(['/', '/index.html'])
-  @Page('Home')
   home(@Req() req: Request, @Res() res: Response): void {
     const { user, grantId, notice } = req.session;
-    if (user && grantId) return res.render('authenticated', { title: 'Authenticated', displayName: user.displayName });
+    if (user && grantId) return res.render('authenticated', { displayName: user.displayName });
     if (notice) delete req.session.notice;
     res.render('index', { notice });
   }
 
   @UseGuards(ThrottlerGuard)
   @Get('login')
-  @Header('Cache-Control', 'no-store')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
     // A random id in the session binds the pending sign-in to this browser; it also makes the
     // session worth saving, so the cookie is set before the trip to Webex.
@@ -39,7 +36,6 @@ export class AuthController {
 
   /** The tutorial links to GET /logout; a GET must not change state, so it shows the button. */
   @Get('logout')
-  @Page('Log out')
   @Render('logout')
   logoutPage(): void {}
 

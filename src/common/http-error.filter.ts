@@ -2,7 +2,6 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging';
 import { presentError } from './error-presentation';
-import { pageLocals } from './page';
 
 /**
  * The edge for every failure: an error page (error.hbs) for browsers, a JSON error for clients
@@ -54,7 +53,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.status(view.status).render(
       'error',
       {
-        ...pageLocals(req, view.title),
+        title: view.title,
         status: view.status,
         message: view.message,
         trackingId: view.trackingId,

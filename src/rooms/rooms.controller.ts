@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Render, Req } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Request } from 'express';
 import { Feature, SessionTokensService } from '../auth';
-import { formatDate, Page, type FormattedDate } from '../common';
+import { formatDate, type FormattedDate } from '../common';
 import { webexConfig } from '../config';
 import { WebexApiService, webexCalls, type WebexRoom } from '../webex';
 
@@ -36,7 +36,6 @@ export class RoomsController {
   ) {}
 
   @Get('listrooms')
-  @Page('Spaces List')
   @Render('list-rooms')
   async listRooms(@Req() req: Request) {
     const { items: rooms, truncated } = await this.tokens.withAccessToken(req, (token) =>

@@ -155,13 +155,17 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
         path: '/',
       },
     });
-    const absoluteTimeout = (req: Request, _res: Response, next: NextFunction) => {
-      if (req.session && this.sessions.isExpired(req.session)) {
+    const absoluteTimeout = (req: Request, res: Response, next: NextFunction) => {
+      if (this.sessions.isExpired(req.session)) {
         delete req.session.user;
         delete req.session.grantId;
         delete req.session.signedInAt;
         req.session.notice = 'Your session has ended. Please sign in again.';
       }
+      // What every page's layout shows of the session (views/partials/layout.hbs).
+      res.locals.signedIn = this.sessions.isSignedIn(req.session);
+      // An answer that read a session is personal: no browser or proxy may keep it.
+      res.setHeader('Cache-Control', 'no-store');
       next();
     };
     // Every request that reaches a handler has a session object, so no handler depends on a second,

@@ -44,6 +44,11 @@ export class SessionService {
     });
   }
 
+  /** Signed in: a person and a grant of Webex tokens for them (a session may hold only a pending sign-in). */
+  isSignedIn(session: Partial<SessionData>): boolean {
+    return Boolean(session.user && session.grantId);
+  }
+
   isExpired(session: Partial<SessionData>, now = Date.now()): boolean {
     return session.signedInAt !== undefined && now - session.signedInAt > this.config.absoluteTimeoutSeconds * 1000;
   }

@@ -51,7 +51,6 @@ describe(SpacesController.name, () => {
     expect(get).toHaveBeenCalledWith(webexCalls.room, 'the-token', { params: { roomId: ROOM.id } });
     expect(list).toHaveBeenCalledWith(webexCalls.memberships, 'the-token', { query: { roomId: ROOM.id } });
     expect(view).toEqual({
-      title: 'Release Planning',
       room: {
         title: 'Release Planning',
         type: 'Group',

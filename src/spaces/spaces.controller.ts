@@ -2,7 +2,7 @@ import { Controller, Get, Param, Render, Req, ValidationPipe } from '@nestjs/com
 import { Matches } from 'class-validator';
 import type { Request } from 'express';
 import { Feature, SessionTokensService } from '../auth';
-import { formatDate, Page } from '../common';
+import { formatDate } from '../common';
 import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
 
 export class SpaceParams {
@@ -40,7 +40,6 @@ export class SpacesController {
   ) {}
 
   @Get(':roomId')
-  @Page('Space')
   @Render('space')
   async space(@Req() req: Request, @Param(new ValidationPipe()) { roomId }: SpaceParams) {
     const [room, members] = await this.tokens.withAccessToken(req, (token) =>
@@ -49,6 +48,6 @@ export class SpacesController {
         this.webex.list(webexCalls.memberships, token, { query: { roomId } }),
       ]),
     );
-    return { title: room.title, ...toSpaceView(room, members) };
+    return toSpaceView(room, members);
   }
 }
