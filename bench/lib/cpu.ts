@@ -22,6 +22,8 @@ export interface CpuUse {
   stealCores: number;
   /** Cores used by each of the bench's processes, by name. */
   byProcess: Record<string, number>;
+  /** CPU seconds (user + system) each of the bench's processes used in the window, unrounded. */
+  secondsByProcess: Record<string, number>;
 }
 
 function machineTicks(): { busy: number; steal: number } {
@@ -73,6 +75,7 @@ export class CpuMeter {
     const seconds = (to.at - from.at) / 1000;
     const cores = (ticks: number): number => ticks / HZ / Math.max(seconds, 1e-3);
     const byProcess: Record<string, number> = {};
+    const secondsByProcess: Record<string, number> = {};
     let ours = 0;
     const names = new Map<number, string>([
       [process.pid, 'bench'],
@@ -81,6 +84,7 @@ export class CpuMeter {
     const add = (name: string, ticks: number): void => {
       ours += ticks;
       byProcess[name] = round((byProcess[name] ?? 0) + cores(ticks));
+      secondsByProcess[name] = (secondsByProcess[name] ?? 0) + ticks / HZ;
     };
     for (const [pid, end] of to.perPid) {
       // A child started during the run: all its ticks are in the window.
@@ -97,6 +101,7 @@ export class CpuMeter {
       foreignCores: round(Math.max(0, total - cores(ours))),
       stealCores: round(cores(to.steal - from.steal)),
       byProcess,
+      secondsByProcess,
     };
   }
 

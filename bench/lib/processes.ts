@@ -9,8 +9,12 @@ export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly pid: number;
-  /** Everything the child wrote, for readiness lines; the same text goes to its log file. */
+  /** The first 64 KB the child wrote, for readiness lines; all of it goes to its log file. */
   output: string;
+  /** The last 256 KB it wrote: a line it writes under load (one request line each) is found here. */
+  tail: string;
+  /** Characters written so far: an offset into the output, for waitForOutput's `after`. */
+  written: number;
   /** Lines written, to check that logging does not dominate a run. */
   lines: number;
   readonly exited: Promise<number | null>;
@@ -89,10 +93,12 @@ export class Children {
     if (proc.pid === undefined) throw new Error(`could not start ${name}`);
     const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const child: Child = { name, process: proc, pid: proc.pid, output: '', lines: 0, exited };
+    const child: Child = { name, process: proc, pid: proc.pid, output: '', tail: '', written: 0, lines: 0, exited };
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
       if (child.output.length < 64 * 1024) child.output += text;
+      child.tail = (child.tail + text).slice(-256 * 1024);
+      child.written += text.length;
       child.lines += text.split('\n').length - 1;
       log.write(chunk);
     };
@@ -126,13 +132,23 @@ export class Children {
   }
 }
 
-/** Resolves when `pattern` appears in the child's output; rejects if the child exits first. */
-export async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+/**
+ * Resolves when `pattern` appears in the child's output (with `after`, a `child.written` offset:
+ * in what it wrote since then); rejects if the child exits first.
+ */
+export async function waitForOutput(
+  child: Child,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+  after?: number,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void child.exited.then(() => (exited = true));
   for (;;) {
-    const match = child.output.match(pattern);
+    const tailStart = child.written - child.tail.length;
+    const text = after === undefined ? child.output : child.tail.slice(Math.max(0, after - tailStart));
+    const match = text.match(pattern);
     if (match) return match;
     if (exited) throw new Error(`${child.name} exited before it was ready:\n${child.output.slice(-2000)}`);
     if (Date.now() > deadline)
