@@ -1,17 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, Header, Injectable, type INestApplication } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { Express, Request, Response } from 'express';
-import { join } from 'node:path';
+import {
+  ApiExcludeController,
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+  type SwaggerDocumentOptions,
+} from '@nestjs/swagger';
+import { Public } from '../auth';
 import { sessionConfig } from '../config';
-import { ApiModule } from './api.module';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 export const DOCS_PATH = '/api/docs';
 
 /** The OpenAPI 3 document of the JSON API (and nothing else), written from its controllers and DTOs. */
-export function buildApiDocument(app: INestApplication): OpenAPIObject {
+export function buildApiDocument(app: INestApplication, include: SwaggerDocumentOptions['include']): OpenAPIObject {
   const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
   const config = new DocumentBuilder()
     .setTitle('webex-oauth-service API')
@@ -23,11 +26,27 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addCookieAuth(session.cookieName, { type: 'apiKey', in: 'cookie', name: session.cookieName }, 'cookie')
     .build();
-  return SwaggerModule.createDocument(app, config, { include: [ApiModule] });
+  return SwaggerModule.createDocument(app, config, { include });
 }
 
-// Swagger UI's own files, from its npm package: nothing comes from a CDN.
-const UI_DIR = join(require.resolve('swagger-ui-dist/package.json'), '..');
+/**
+ * Holds the document, built on first use from the app (which a provider cannot inject, so
+ * configureApiDocs hands it over): route metadata does not change while the process runs.
+ */
+@Injectable()
+export class ApiDocument {
+  private build?: () => OpenAPIObject;
+  private json?: string;
+
+  setBuilder(build: () => OpenAPIObject): void {
+    this.build = build;
+  }
+
+  text(): string {
+    if (!this.build) throw new Error('configureApiDocs(app) was not called');
+    return (this.json ??= JSON.stringify(this.build()));
+  }
+}
 
 /*
  * The page loads Swagger UI and starts it from a script file of ours: the service's CSP allows no
@@ -59,24 +78,28 @@ const START = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/**
- * Serves the document and its reference page. Express routes rather than a controller: the
- * document is built from the app, and these answers are the same for everyone (no session needed).
- * Built on first request and kept: route metadata does not change while the process runs.
- */
-export function configureApiDocs(app: NestExpressApplication): void {
-  let document: string | undefined;
-  const server: Express = app.getHttpAdapter().getInstance();
-  const send = (type: string, body: string) => (_req: Request, res: Response) => {
-    res.setHeader('Cache-Control', 'no-cache');
-    res.type(type).send(body);
-  };
-  server.get(OPENAPI_PATH, (req: Request, res: Response) =>
-    send('application/json', (document ??= JSON.stringify(buildApiDocument(app))))(req, res),
-  );
-  server.get(DOCS_PATH, send('html', PAGE));
-  server.get(`${DOCS_PATH}/start.js`, send('application/javascript', START));
-  for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js']) {
-    app.useStaticAssets(join(UI_DIR, file), { prefix: `${DOCS_PATH}/${file}`, index: false, maxAge: '1h' });
+/** The document and its reference page: the same for everyone, so public. */
+@Public()
+@ApiExcludeController()
+@Controller('api')
+export class ApiDocsController {
+  constructor(private readonly document: ApiDocument) {}
+
+  @Get('openapi.json')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  openapi(): string {
+    return this.document.text();
+  }
+
+  @Get('docs')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page(): string {
+    return PAGE;
+  }
+
+  @Get('docs/start.js')
+  @Header('Content-Type', 'application/javascript; charset=utf-8')
+  start(): string {
+    return START;
   }
 }

@@ -6,9 +6,8 @@ import { InvalidInputError } from './api.errors';
 export function apiValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     transform: true,
+    // Unknown query parameters are dropped, as the pages ignore them (a cache-buster `?_=…` is fine).
     whitelist: true,
-    // An unknown query parameter is refused, not ignored: a typo (`limt`) must not pass silently.
-    forbidNonWhitelisted: true,
     exceptionFactory: (errors: ValidationError[]) =>
       new InvalidInputError(
         errors.map((error) => ({

@@ -28,7 +28,7 @@ export class SpacesQueryDto {
 
   @ApiPropertyOptional({
     description: 'The `nextCursor` of the previous page, as given. Opaque, signed, and only valid for the same person.',
-    example: 'eyJ2IjoxLCJhIjoiWTJselkyOHpPaTh2In0.0x7Wf4y3yV9s3a1q2kq2mZ8cUj2cQ7uNn0bGm1dJ4rA',
+    example: 'eyJ2IjoxLCJhIjoiWTJselky…In0.Q858q9jcsR236sa…',
     maxLength: 1024,
   })
   @IsOptional()
@@ -123,7 +123,7 @@ export class SpacesPageDto {
 
   @ApiPropertyOptional({
     description: 'Pass as `cursor` for the next page; absent on the last page.',
-    example: 'eyJ2IjoxLCJhIjoiWTJselkyOHpPaTh2In0.0x7Wf4y3yV9s3a1q2kq2mZ8cUj2cQ7uNn0bGm1dJ4rA',
+    example: 'eyJ2IjoxLCJhIjoiWTJselky…In0.Q858q9jcsR236sa…',
   })
   nextCursor?: string;
 

@@ -5,13 +5,15 @@ import { AuthModule } from '../auth';
 import { apiConfig } from '../config';
 import { SessionModule } from '../session';
 import { WebexModule } from '../webex';
+import { ApiDocsController, ApiDocument } from './api-docs';
 import { SessionApiController } from './session-api.controller';
 import { SpacesApiController } from './spaces-api.controller';
 
 /** The JSON API under /api/v1: the service as a backend for front ends (see README). */
 @Module({
   imports: [ConfigModule.forFeature(apiConfig), AuthModule, SessionModule, WebexModule],
-  controllers: [SessionApiController, SpacesApiController],
+  controllers: [SessionApiController, SpacesApiController, ApiDocsController],
+  providers: [ApiDocument],
 })
 export class ApiModule implements NestModule {
   constructor(@Inject(apiConfig.KEY) private readonly config: ConfigType<typeof apiConfig>) {}
