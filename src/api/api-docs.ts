@@ -26,7 +26,8 @@ export function buildApiDocument(app: INestApplication, include: SwaggerDocument
     .setVersion('1')
     .addCookieAuth(session.cookieName, { type: 'apiKey', in: 'cookie', name: session.cookieName }, 'cookie')
     .build();
-  return SwaggerModule.createDocument(app, config, { include });
+  // Operation ids are the handlers' names (getSession, listSpaces…): what a generated client calls them.
+  return SwaggerModule.createDocument(app, config, { include, operationIdFactory: (_controller, method) => method });
 }
 
 /**

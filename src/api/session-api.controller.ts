@@ -28,7 +28,7 @@ export class SessionApiController {
   @Get('session')
   @ApiOperation({ summary: 'Whether this browser is signed in, as whom, until when, and which features are on' })
   @ApiOkResponse({ type: SessionDto })
-  session(@Req() req: Request): SessionDto {
+  getSession(@Req() req: Request): SessionDto {
     const signedIn = this.sessions.isSignedIn(req.session);
     const { user, signedInAt } = req.session;
     return {
@@ -52,7 +52,7 @@ export class SessionApiController {
   @ApiOperation({ summary: 'The signed-in person, as Webex knows them' })
   @ApiOkResponse({ type: MeDto })
   @ApiFailures(401, 403, 429, 502, 503)
-  async me(@Req() req: Request): Promise<MeDto> {
+  async getMe(@Req() req: Request): Promise<MeDto> {
     const person = await this.tokens.withAccessToken(req, (token) => this.webex.get(webexCalls.me, token));
     return {
       id: person.id,

@@ -69,7 +69,7 @@ export class SpacesApiController {
   @ApiOperation({ summary: 'The person’s spaces, newest activity first, a page at a time' })
   @ApiOkResponse({ type: SpacesPageDto })
   @ApiFailures(400, 401, 403, 429, 502, 503)
-  async list(@Req() req: Request, @Query(apiValidationPipe()) query: SpacesQueryDto): Promise<SpacesPageDto> {
+  async listSpaces(@Req() req: Request, @Query(apiValidationPipe()) query: SpacesQueryDto): Promise<SpacesPageDto> {
     this.needs('spaces');
     const user = req.session.user?.id ?? '';
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor);
@@ -94,7 +94,10 @@ export class SpacesApiController {
   @ApiOperation({ summary: 'One space: its details and its people' })
   @ApiOkResponse({ type: SpaceDetailsDto })
   @ApiFailures(400, 401, 403, 404, 429, 502, 503)
-  async details(@Req() req: Request, @Param(apiValidationPipe()) { roomId }: SpaceParamsDto): Promise<SpaceDetailsDto> {
+  async getSpace(
+    @Req() req: Request,
+    @Param(apiValidationPipe()) { roomId }: SpaceParamsDto,
+  ): Promise<SpaceDetailsDto> {
     this.needs('space');
     const [room, members] = await this.tokens.withAccessToken(req, (token) =>
       Promise.all([
