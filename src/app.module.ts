@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ApiModule } from './api';
 import { AuthModule } from './auth';
 import { HttpErrorFilter } from './common';
 import { configModule } from './config';
@@ -20,6 +21,7 @@ import { WebexModule } from './webex';
     AuthModule,
     RoomsModule,
     SpacesModule,
+    ApiModule,
     SandboxModeModule,
     HealthModule,
   ],

@@ -6,6 +6,7 @@ import hbs from 'hbs';
 import helmet from 'helmet';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { configureApiDocs } from './api';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
 import { requestIdMiddleware } from './logging/request-id';
 
@@ -53,6 +54,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     }
     app.useStaticAssets(path, { ...STATIC_OPTIONS, prefix });
   }
+
+  // The JSON API's OpenAPI document and reference page (src/api).
+  configureApiDocs(app);
 
   app.setBaseViewsDir(join(ROOT_DIR, 'views'));
   app.setViewEngine('hbs');

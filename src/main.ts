@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './app.setup';
-import { ConfigValidationError, loadConfiguration, type Configuration } from './config';
+import { apiConfig, ConfigValidationError, loadConfiguration, type Configuration } from './config';
 import { useAppLogger } from './logging';
 import { handleShutdownSignals } from './shutdown';
 
@@ -18,6 +18,8 @@ async function bootstrap(): Promise<void> {
   let config: Configuration;
   try {
     config = loadConfiguration();
+    // The JSON API's own namespace (src/config/api.config.ts): checked here too, for the same clean message.
+    apiConfig();
   } catch (error) {
     if (error instanceof ConfigValidationError) fail(error.message);
     throw error;

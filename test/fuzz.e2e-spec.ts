@@ -582,12 +582,13 @@ function answerProblems({ routingCase, response }: RoutingAnswer, sessionId?: st
   const head = routingCase.method === 'HEAD';
   if (head && response.body !== '') problems.push('a body in the answer to HEAD');
   if (response.status >= 400) {
-    if (!/^(text\/html|application\/json)\b/.test(type)) problems.push(`an error answered as "${type}"`);
+    // The JSON API (src/api) answers RFC 9457 problem details.
+    if (!/^(text\/html|application\/(problem\+)?json)\b/.test(type)) problems.push(`an error answered as "${type}"`);
     if (!head && type.startsWith('text/html')) {
       if (h1Of(response.body) !== ERROR_PAGE_H1 || !/<\/html>\s*$/.test(response.body))
         problems.push('not the error page');
     }
-    if (!head && type.startsWith('application/json')) {
+    if (!head && /^application\/(problem\+)?json/.test(type)) {
       try {
         JSON.parse(response.body);
       } catch {

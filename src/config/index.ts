@@ -32,3 +32,4 @@ export function configModule() {
 export { loadConfiguration, SANDBOX_CLIENT } from './configuration';
 export type { Configuration } from './configuration';
 export { ConfigValidationError } from './env.validation';
+export { apiConfig, loadApiConfiguration, type ApiConfiguration } from './api.config';

@@ -1,0 +1,3 @@
+export { ApiModule } from './api.module';
+export { buildApiDocument, DOCS_PATH, OPENAPI_PATH } from './api-docs';
+export { configureApiDocs } from './api-docs.setup';
