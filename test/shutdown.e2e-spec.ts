@@ -125,6 +125,23 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
     },
   );
 
+  it('writes every request line before it exits: the asynchronous log buffer is flushed', async () => {
+    const app = await start({ LOG_LEVEL: 'log', LOG_FORMAT: 'json' });
+    const requests = 400;
+    const answers = await Promise.all(Array.from({ length: requests }, () => app.fetch('/')));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+
+    const lines = app.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.filter((l) => l.msg.startsWith('GET / 200 ')).length).toBe(requests);
+    expect(lines.at(-1)?.msg).toBe('stopped');
+  });
+
   it('cuts what is still running when the grace period is over, and still exits 0', async () => {
     const app = await start({ SHUTDOWN_GRACE_MS: '800', WEBEX_TIMEOUT_MS: '30000' });
     const callback = await app.consentedCallback();
