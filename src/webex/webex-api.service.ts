@@ -3,11 +3,11 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse, RawAxiosResponseHeaders, AxiosResponseHeaders } from 'axios';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import { oauthConfig, webexConfig } from '../config';
 import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 import { nextLink } from './link-header';
 import { type AttemptOutcome, decideRetry, isRateLimit } from './retry-policy';
+import type { UndiciAdapter } from './undici.adapter';
 import { type CallArgs, fillPath, type WebexCall, type WebexGet, type WebexList } from './webex-call';
 import {
   WebexApiError,
@@ -167,8 +167,8 @@ export class WebexApiService implements OnModuleDestroy {
 
   /** Closes every connection to Webex (and to a proxy) of WebexModule's undici pool. */
   async onModuleDestroy(): Promise<void> {
-    const { fetchOptions } = this.http.axiosRef.defaults as { fetchOptions?: { dispatcher?: Dispatcher } };
-    await fetchOptions?.dispatcher?.destroy();
+    const { adapter } = this.http.axiosRef.defaults as { adapter?: Partial<UndiciAdapter> };
+    await adapter?.dispatcher?.destroy();
   }
 
   /** A next link is followed only on the API's own origin: the bearer token goes with it. */
@@ -345,7 +345,7 @@ export class WebexApiService implements OnModuleDestroy {
     remainingMs: number,
   ): Promise<{ response: AxiosResponse<string> } | { failure: NetworkFailure }> {
     try {
-      // The HttpService's own axios instance (base URL, fetch adapter on undici's pool, from
+      // The HttpService's own axios instance (base URL, adapter on undici's pool, from
       // WebexModule), called directly: its Observable wrapper cancels every finished request,
       // building an error with a stack trace each time, which showed in the /listrooms profile.
       const response = await this.http.axiosRef.request<string>({
@@ -353,9 +353,8 @@ export class WebexApiService implements OnModuleDestroy {
         responseType: 'text',
         validateStatus: () => true,
         maxContentLength: MAX_RESPONSE_BYTES,
-        // axios' fetch adapter makes this one deadline on the whole exchange, to the body's last
-        // byte (its timer stops only once the body is read), so it bounds the attempt and so
-        // the call; undici bounds connecting.
+        // The adapter makes this one deadline on the whole exchange, to the body's last byte,
+        // so it bounds the attempt and so the call; undici bounds connecting.
         timeout: remainingMs,
       });
       return { response };
@@ -445,9 +444,9 @@ function parseJson(body: unknown): unknown {
 
 /**
  * A short, secret-free reason: never the error object, whose config holds headers and body.
- * axios' fetch adapter rejects with its own code for its deadline (ETIMEDOUT) and its size cap;
- * what fetch failed on (ERR_NETWORK, or no code for a body cut short) has undici's error, or the
- * socket's, as a cause, whose code is turned into one the retry policy knows.
+ * The adapter rejects with axios' code for its deadline (ETIMEDOUT) and its size cap; what the
+ * pool failed on (ERR_NETWORK) has undici's error, or the socket's, as a cause, whose code is
+ * turned into one the retry policy knows.
  */
 function describeNetworkError(error: unknown): NetworkFailure {
   const codeOf = (value: Record<string, unknown>): string | undefined =>

@@ -1,9 +1,9 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { AxiosRequestConfig } from 'axios';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, fetch, Request, Response } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { sandboxConfig, webexConfig } from '../config';
+import { undiciAdapter } from './undici.adapter';
 import { WebexApiService } from './webex-api.service';
 
 /** Longest an idle connection to Webex is kept (Webex's own Keep-Alive hint, less 2 s, when shorter). */
@@ -53,19 +53,11 @@ export function webexDispatcher(
       inject: [webexConfig.KEY, sandboxConfig.KEY],
       useFactory: (config: ConfigType<typeof webexConfig>, sandbox: ConfigType<typeof sandboxConfig>) => ({
         baseURL: config.apiBaseUrl,
-        // axios' fetch adapter on undici's fetch and pool (see webexDispatcher). WebexApiService
-        // gives each attempt a `timeout`, which this adapter turns into one deadline for the whole
-        // exchange, to the last byte of the body. Redirects are never followed (a 3xx is the
-        // answer: the token must not go to another origin), and answers are asked for
-        // uncompressed (one that comes compressed anyway is decoded by fetch, and the size cap
-        // of the call counts the decoded bytes).
-        adapter: 'fetch',
-        // undici's own fetch with its Request and Response (Node's built-in fetch is an older undici).
-        env: { fetch, Request, Response } as unknown as AxiosRequestConfig['env'],
-        fetchOptions: {
-          dispatcher: webexDispatcher(config, { direct: sandbox.enabled }),
-          redirect: 'manual',
-        },
+        // axios on undici's pool (see webexDispatcher and undiciAdapter). WebexApiService gives
+        // each attempt a `timeout`, which the adapter makes one deadline for the whole exchange,
+        // to the last byte of the body. Redirects are never followed (a 3xx is the answer: the
+        // token must not go to another origin).
+        adapter: undiciAdapter(webexDispatcher(config, { direct: sandbox.enabled })),
         maxRedirects: 0,
         headers: { 'Accept-Encoding': 'identity' },
       }),
