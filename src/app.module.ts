@@ -5,6 +5,7 @@ import { HttpErrorFilter } from './common';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
+import { MetricsModule } from './metrics';
 import { RoomsModule } from './rooms/rooms.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
@@ -15,6 +16,7 @@ import { WebexModule } from './webex';
   imports: [
     configModule(),
     LoggingModule,
+    MetricsModule,
     SessionModule,
     WebexModule,
     AuthModule,

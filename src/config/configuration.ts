@@ -74,6 +74,11 @@ export interface Configuration {
     absoluteTimeoutSeconds: number;
     memoryMaxSessions: number;
   };
+  metrics: {
+    /** Prometheus metrics on their own port (never the public one); undefined turns them off. */
+    port?: number;
+    host: string;
+  };
   sandbox: {
     enabled: boolean;
     port: number;
@@ -181,6 +186,9 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   if (authInitUrlGiven && !env.CLIENT_SECRET) {
     problems.push('CLIENT_SECRET is required with AUTH_INIT_URL: copy the client secret of your Webex integration');
   }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === port) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public port');
+  }
   if (mode === 'sandbox' && sandboxPort === port) {
     problems.push('SANDBOX_PORT must differ from PORT: the Webex emulator listens on its own port');
   }
@@ -287,6 +295,10 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       idleTimeoutSeconds: idle,
       absoluteTimeoutSeconds: Math.max(absolute, idle),
       memoryMaxSessions: env.SESSION_MEMORY_MAX ?? 100_000,
+    },
+    metrics: {
+      port: env.METRICS_PORT,
+      host: env.HOST ?? '::',
     },
     sandbox: {
       enabled: mode === 'sandbox',

@@ -186,6 +186,9 @@ export class EnvironmentVariables {
 
   @WholeNumber('SANDBOX_PORT', 1, 65535, 8081)
   SANDBOX_PORT?: number;
+
+  @WholeNumber('METRICS_PORT', 0, 65535, 9464)
+  METRICS_PORT?: number;
 }
 
 /** Validates every variable at once, so one start-up reports every mistake. */

@@ -41,6 +41,7 @@ const SERVICE_ENV = [
   'WEBEX_CONNECT_TIMEOUT_MS',
   'WEBEX_RETRIES',
   'WEBEX_RETRY_AFTER_MAX_WAIT_MS',
+  'METRICS_PORT',
   // The proxy the calls to Webex go through (undici reads both spellings): a developer's shell
   // may name one, which must not carry a suite's calls to its emulator on loopback.
   'HTTP_PROXY',
