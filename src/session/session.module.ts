@@ -109,7 +109,7 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
         new SessionStoreHealth(config.store, redis ?? undefined),
     },
   ],
-  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth],
+  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth, REDIS_CLIENT],
 })
 export class SessionModule implements NestModule, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Session');
