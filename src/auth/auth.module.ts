@@ -7,7 +7,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { ThrottlerModule } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { oauthConfig, sessionConfig } from '../config';
-import { REDIS_CLIENT, SessionModule } from '../session';
+import { REDIS_CLIENT, SessionModule, type RedisClient } from '../session';
 import { WebexModule } from '../webex';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -33,12 +33,13 @@ import { SharedThrottlerStorage } from './shared-throttler.storage';
       useFactory: (
         config: ConfigType<typeof oauthConfig>,
         session: ConfigType<typeof sessionConfig>,
-        redis: Redis | null,
+        redis: RedisClient | null,
       ) => ({
         throttlers: [{ ttl: 60_000, limit: Math.max(config.loginRateLimit, 1) }],
         skipIf: () => config.loginRateLimit === 0,
         storage: redis
-          ? new SharedThrottlerStorage(new ThrottlerStorageRedisService(redis), session.keyPrefix)
+          ? // The adapter's overloads take Redis or Cluster, not the union; it accepts both at run time.
+            new SharedThrottlerStorage(new ThrottlerStorageRedisService(redis as Redis), session.keyPrefix)
           : undefined,
       }),
     }),
