@@ -114,7 +114,7 @@ describeWithRedisServer('Redis Sentinel: the service follows a failover by itsel
     // Done when every client has had a success again well after the first error.
     await until(
       'every client to load a page again after the failover',
-      async () => {
+      () => {
         const firstError = outcomes.find((o) => !o.ok && o.at >= killedAt);
         const okAfter = firstError && outcomes.filter((o) => o.ok && o.at > firstError.at + 200);
         return !!okAfter && okAfter.length >= CLIENTS * 3;

@@ -78,9 +78,13 @@ export function clientOn(port: number): Redis {
 }
 
 /** Polls `condition` until it holds; fails after `ms` saying what it was waiting for. */
-export async function until(what: string, condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
+export async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await condition().catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(condition)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
     await sleep(50);
   }
