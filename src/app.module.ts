@@ -6,6 +6,7 @@ import { HttpErrorFilter } from './common';
 import { configModule } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
+import { MetricsModule } from './metrics';
 import { RoomsModule } from './rooms/rooms.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
@@ -16,6 +17,7 @@ import { WebexModule } from './webex';
   imports: [
     configModule(),
     LoggingModule,
+    MetricsModule,
     SessionModule,
     WebexModule,
     AuthModule,

@@ -2,6 +2,7 @@ import { Controller, Get, UseGuards, Post, Render, Req, Res } from '@nestjs/comm
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { signIns } from '../metrics';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
@@ -32,6 +33,7 @@ export class AuthController {
     // session worth saving, so the cookie is set before the trip to Webex.
     req.session.browserId ??= randomBytes(16).toString('base64url');
     res.redirect(302, await this.oauth.startSignIn(req.session.browserId));
+    signIns.inc({ stage: 'started', reason: '' });
   }
 
   /** The tutorial links to GET /logout; a GET must not change state, so it shows the button. */

@@ -3,9 +3,11 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { oauthConfig } from '../config';
-import { SessionModule } from '../session';
+import type Redis from 'ioredis';
+import { oauthConfig, sessionConfig } from '../config';
+import { REDIS_CLIENT, SessionModule, type RedisClient } from '../session';
 import { WebexModule } from '../webex';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -16,6 +18,7 @@ import { OAuthCallbackController } from './oauth-callback.controller';
 import { OAuthService } from './oauth.service';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionTokensService } from './session-tokens.service';
+import { SharedThrottlerStorage } from './shared-throttler.storage';
 
 @Module({
   imports: [
@@ -23,11 +26,21 @@ import { SessionTokensService } from './session-tokens.service';
     SessionModule,
     WebexModule,
     // Mild per-client limits on starting and finishing sign-ins (ThrottlerGuard on those routes only).
+    // With Redis, the counters are shared by every instance (SharedThrottlerStorage).
     ThrottlerModule.forRootAsync({
-      inject: [oauthConfig.KEY],
-      useFactory: (config: ConfigType<typeof oauthConfig>) => ({
+      imports: [SessionModule],
+      inject: [oauthConfig.KEY, sessionConfig.KEY, REDIS_CLIENT],
+      useFactory: (
+        config: ConfigType<typeof oauthConfig>,
+        session: ConfigType<typeof sessionConfig>,
+        redis: RedisClient | null,
+      ) => ({
         throttlers: [{ ttl: 60_000, limit: Math.max(config.loginRateLimit, 1) }],
         skipIf: () => config.loginRateLimit === 0,
+        storage: redis
+          ? // The adapter's overloads take Redis or Cluster, not the union; it accepts both at run time.
+            new SharedThrottlerStorage(new ThrottlerStorageRedisService(redis as Redis), session.keyPrefix)
+          : undefined,
       }),
     }),
   ],

@@ -1,8 +1,9 @@
 import { Controller, Get, Header, UseGuards, Query, Req, Res, ValidationPipe } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { SessionService } from '../session';
-import { webexCalls } from '../webex';
+import { signIns } from '../metrics';
+import { SessionService, StoreUnavailableError } from '../session';
+import { WebexApiError, webexCalls } from '../webex';
 import { SignInError } from './auth.errors';
 import { CallbackQueryDto } from './callback-query.dto';
 import { Feature } from './feature.decorator';
@@ -30,15 +31,36 @@ export class OAuthCallbackController {
   async callback(
     @Req() req: Request,
     @Res() res: Response,
-    @Query(new ValidationPipe({ whitelist: true, exceptionFactory: () => new SignInError('unexpected_parameters') }))
+    @Query(
+      new ValidationPipe({ whitelist: true, exceptionFactory: () => failed(new SignInError('unexpected_parameters')) }),
+    )
     query: CallbackQueryDto,
   ): Promise<void> {
     const browserId = req.session.browserId;
-    const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
-    // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
-    const grantId = await this.tokens.startGrant(tokens);
-    await this.sessions.regenerate(req, { browserId, user, grantId, signedInAt: Date.now() });
+    try {
+      const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
+      // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
+      const grantId = await this.tokens.startGrant(tokens);
+      await this.sessions.regenerate(req, { browserId, user, grantId, signedInAt: Date.now() });
+    } catch (error) {
+      throw failed(error);
+    }
+    signIns.inc({ stage: 'completed', reason: '' });
     // 303 to a clean URL: the code never stays in the address bar or the history.
     res.redirect(303, '/');
   }
+}
+
+/** Counts a failed sign-in by a reason from a fixed set (metrics labels stay bounded). */
+function failed(error: unknown): unknown {
+  const reason =
+    error instanceof SignInError
+      ? error.reason
+      : error instanceof WebexApiError
+        ? 'webex_error'
+        : error instanceof StoreUnavailableError
+          ? 'store_unavailable'
+          : 'other';
+  signIns.inc({ stage: 'failed', reason });
+  return error;
 }

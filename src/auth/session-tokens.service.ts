@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import { GrantGoneError, GrantStore, type Grant } from '../session';
+import { tokenRefreshes } from '../metrics';
 import { WebexGrantRefusedError, WebexUnauthorizedError, type WebexTokens } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { OAuthService } from './oauth.service';
@@ -80,8 +81,10 @@ export class SessionTokensService {
     }
     try {
       req.webexGrant = await this.grants.refreshOnce(grantId, seen, (grant) => this.oauth.refresh(grant));
+      tokenRefreshes.inc({ outcome: 'refreshed' });
       return req.webexGrant;
     } catch (error) {
+      tokenRefreshes.inc({ outcome: error instanceof WebexGrantRefusedError ? 'refused' : 'failed' });
       if (error instanceof GrantGoneError) this.signOutAndThrow(req);
       if (error instanceof WebexGrantRefusedError) {
         this.logger.log(

@@ -195,6 +195,42 @@ describe(load.name, () => {
     ]);
   });
 
+  it('serves metrics only when METRICS_PORT is set, and never on the service port', () => {
+    expect(loadConfiguration({}).metrics.port).toBeUndefined();
+    expect(loadConfiguration({ METRICS_PORT: '9464' }).metrics.port).toBe(9464);
+    expect(problemsOf({ PORT: '9000', METRICS_PORT: '9000' })).toEqual([
+      expect.stringMatching(/^METRICS_PORT must differ from PORT/),
+    ]);
+  });
+
+  it('reads Redis Sentinel and Redis Cluster locations as host:port lists', () => {
+    const sentinel = loadConfiguration({
+      REDIS_SENTINELS: '10.0.0.5:26379, sentinel-b:26380',
+      REDIS_SENTINEL_MASTER: 'mymaster',
+    }).session;
+    expect(sentinel.redisSentinels).toEqual([
+      { host: '10.0.0.5', port: 26379 },
+      { host: 'sentinel-b', port: 26380 },
+    ]);
+    expect(sentinel.redisSentinelMaster).toBe('mymaster');
+    expect(loadConfiguration({ REDIS_CLUSTER_NODES: 'a:7000,b:7001' }).session.redisClusterNodes).toEqual([
+      { host: 'a', port: 7000 },
+      { host: 'b', port: 7001 },
+    ]);
+  });
+
+  it.each([
+    [{ REDIS_SENTINELS: 'a:1' }, /^REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together/],
+    [{ REDIS_SENTINELS: 'a', REDIS_SENTINEL_MASTER: 'm' }, /^REDIS_SENTINELS must be a comma-separated list/],
+    [{ REDIS_CLUSTER_NODES: 'a:1,b' }, /^REDIS_CLUSTER_NODES must be a comma-separated list/],
+    [
+      { REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_MASTER: 'm', REDIS_CLUSTER_NODES: 'b:2' },
+      /^REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other/,
+    ],
+  ])('rejects a Redis location that cannot work: %p', (env, problem) => {
+    expect(problemsOf(env)).toContainEqual(expect.stringMatching(problem));
+  });
+
   it.each([
     ['oauth', true],
     ['oauth*', true],

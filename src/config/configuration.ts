@@ -69,10 +69,20 @@ export interface Configuration {
     secureCookie: boolean;
     store: 'memory' | 'redis';
     redisUrl: string;
+    /** Sentinel mode: ask these sentinels where the primary named `redisSentinelMaster` is. */
+    redisSentinels?: { host: string; port: number }[];
+    redisSentinelMaster?: string;
+    /** Cluster mode: any of the cluster's nodes; the client discovers the rest. */
+    redisClusterNodes?: { host: string; port: number }[];
     keyPrefix: string;
     idleTimeoutSeconds: number;
     absoluteTimeoutSeconds: number;
     memoryMaxSessions: number;
+  };
+  metrics: {
+    /** Prometheus metrics on their own port (never the public one); undefined turns them off. */
+    port?: number;
+    host: string;
   };
   sandbox: {
     enabled: boolean;
@@ -181,6 +191,19 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   if (authInitUrlGiven && !env.CLIENT_SECRET) {
     problems.push('CLIENT_SECRET is required with AUTH_INIT_URL: copy the client secret of your Webex integration');
   }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === port) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public port');
+  }
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    problems.push(
+      'REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: a Redis is either watched by sentinels or a cluster',
+    );
+  }
+  if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_MASTER)) {
+    problems.push(
+      'REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together: the sentinels, and the name of the primary they watch',
+    );
+  }
   if (mode === 'sandbox' && sandboxPort === port) {
     problems.push('SANDBOX_PORT must differ from PORT: the Webex emulator listens on its own port');
   }
@@ -283,10 +306,17 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       secureCookie,
       store,
       redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisSentinels: hostPorts(env.REDIS_SENTINELS),
+      redisSentinelMaster: env.REDIS_SENTINEL_MASTER,
+      redisClusterNodes: hostPorts(env.REDIS_CLUSTER_NODES),
       keyPrefix: env.REDIS_KEY_PREFIX ?? 'wxo:',
       idleTimeoutSeconds: idle,
       absoluteTimeoutSeconds: Math.max(absolute, idle),
       memoryMaxSessions: env.SESSION_MEMORY_MAX ?? 100_000,
+    },
+    metrics: {
+      port: env.METRICS_PORT,
+      host: env.HOST ?? '::',
     },
     sandbox: {
       enabled: mode === 'sandbox',
@@ -294,4 +324,13 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       host: '127.0.0.1',
     },
   };
+}
+
+/** `host:port,host:port` (validated already) as a list, or undefined when not set. */
+function hostPorts(list: string | undefined): { host: string; port: number }[] | undefined {
+  if (!list) return undefined;
+  return list.split(',').map((entry) => {
+    const [host, port] = entry.trim().split(':');
+    return { host, port: Number(port) };
+  });
 }

@@ -14,6 +14,9 @@ import {
   validateSync,
 } from 'class-validator';
 
+/** `host:port,host:port`: hosts are names or IPv4 addresses (bracket-free), ports 1-65535. */
+const HOST_PORT_LIST = /^[\w.-]+:\d{1,5}(\s*,\s*[\w.-]+:\d{1,5})*$/;
+
 /** Thrown when the environment cannot run the service; its message lists every problem and never a value. */
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -162,6 +165,26 @@ export class EnvironmentVariables {
   })
   REDIS_KEY_PREFIX?: string;
 
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, {
+    message:
+      'REDIS_SENTINELS must be a comma-separated list of host:port, e.g. REDIS_SENTINELS=10.0.0.5:26379,10.0.0.6:26379',
+  })
+  REDIS_SENTINELS?: string;
+
+  @IsOptional()
+  @Matches(/^[\w.-]{1,64}$/, {
+    message: 'REDIS_SENTINEL_MASTER must be the name the sentinels monitor, e.g. REDIS_SENTINEL_MASTER=mymaster',
+  })
+  REDIS_SENTINEL_MASTER?: string;
+
+  @IsOptional()
+  @Matches(HOST_PORT_LIST, {
+    message:
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port, e.g. REDIS_CLUSTER_NODES=10.0.0.5:7000,10.0.0.6:7000',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   @WholeNumber('LOGIN_STATE_TTL', 30, 3600, 600, ' of seconds')
   LOGIN_STATE_TTL?: number;
 
@@ -186,6 +209,9 @@ export class EnvironmentVariables {
 
   @WholeNumber('SANDBOX_PORT', 1, 65535, 8081)
   SANDBOX_PORT?: number;
+
+  @WholeNumber('METRICS_PORT', 0, 65535, 9464)
+  METRICS_PORT?: number;
 }
 
 /** Validates every variable at once, so one start-up reports every mistake. */

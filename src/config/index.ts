@@ -18,6 +18,7 @@ export const oauthConfig = registerAs('oauth', () => current().oauth);
 export const webexConfig = registerAs('webex', () => current().webex);
 export const sessionConfig = registerAs('session', () => current().session);
 export const sandboxConfig = registerAs('sandbox', () => current().sandbox);
+export const metricsConfig = registerAs('metrics', () => current().metrics);
 
 /** Reads `.env` when present (the real environment wins) and validates everything. */
 export function configModule() {
@@ -25,7 +26,7 @@ export function configModule() {
     isGlobal: true,
     // Test suites describe their whole environment themselves; a developer's .env must not leak in.
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, oauthConfig, webexConfig, sessionConfig, sandboxConfig],
+    load: [appConfig, oauthConfig, webexConfig, sessionConfig, sandboxConfig, metricsConfig],
   });
 }
 

@@ -1,6 +1,6 @@
+import type { RedisClient } from './redis.client';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
 import { GrantStore, type GrantStoreOptions } from './grant.store';
 import { storeCall } from './store-unavailable.error';
 
@@ -10,7 +10,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 /** Grants shared by every instance, with a Redis lock (SET NX PX) around refresh. */
 export class RedisGrantStore extends GrantStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     options: GrantStoreOptions,
   ) {

@@ -1,11 +1,11 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis.client';
 import { LoginStateStore, type PendingSignIn } from './login-state.store';
 import { storeCall } from './store-unavailable.error';
 
 /** Pending sign-ins shared by every instance: a sign-in started on A can finish on B. */
 export class RedisLoginStateStore extends LoginStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     super();

@@ -1,19 +1,56 @@
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+
+/** One Redis, a primary found through Sentinel, or a Cluster: the stores only use commands all three share. */
+export type RedisClient = Redis | Cluster;
+
+/** Where the service's Redis is: a URL, sentinels and the primary's name, or cluster nodes. */
+export interface RedisLocation {
+  redisUrl: string;
+  redisSentinels?: { host: string; port: number }[];
+  redisSentinelMaster?: string;
+  redisClusterNodes?: { host: string; port: number }[];
+}
+
+/** Reconnects forever, backing off to at most 2 s (readiness and 503s say the rest meanwhile). */
+const retryStrategy = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000);
 
 /**
  * A client that fails fast while Redis is away (no offline queue, short command timeout), so a
  * request gets a 503 in bounded time instead of hanging, and that reconnects by itself forever.
+ * With sentinels it asks them for the primary at every reconnect, so it follows a failover by itself.
  */
-export function createRedisClient(url: string, logger = new Logger('Redis')): Redis {
-  const client = new Redis(url, {
+export function createRedisClient(location: RedisLocation | string, logger = new Logger('Redis')): RedisClient {
+  const where: RedisLocation = typeof location === 'string' ? { redisUrl: location } : location;
+  const options: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     commandTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
+    retryStrategy,
     lazyConnect: false,
-  });
+  };
+  let client: RedisClient;
+  if (where.redisClusterNodes) {
+    client = new Cluster(where.redisClusterNodes, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: options,
+    });
+  } else if (where.redisSentinels && where.redisSentinelMaster) {
+    client = new Redis({
+      ...options,
+      sentinels: where.redisSentinels,
+      name: where.redisSentinelMaster,
+      role: 'master',
+      sentinelRetryStrategy: retryStrategy,
+      // A primary that a failover turned into a replica answers writes with READONLY: reconnect, and
+      // the sentinels name the new primary.
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    });
+  } else {
+    client = new Redis(where.redisUrl, options);
+  }
   let down = false;
   // Without an error listener ioredis would throw on the event emitter and end the process.
   client.on('error', (error: Error & { code?: string }) => {
@@ -28,7 +65,7 @@ export function createRedisClient(url: string, logger = new Logger('Redis')): Re
 }
 
 /** Resolves when the client is ready, or after `ms` (start-up carries on; readiness says the rest). */
-export function whenReady(client: Redis, ms: number): Promise<boolean> {
+export function whenReady(client: RedisClient, ms: number): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

@@ -1,10 +1,10 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis.client';
 
 /** Whether the store behind sessions answers: readiness asks this, never Webex. */
 export class SessionStoreHealth {
   constructor(
     readonly kind: 'memory' | 'redis',
-    private readonly redis?: Redis,
+    private readonly redis?: RedisClient,
   ) {}
 
   async ping(): Promise<void> {

@@ -11,7 +11,6 @@ import type { ConfigType } from '@nestjs/config';
 import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
 import session, { Store, type SessionData } from 'express-session';
-import type Redis from 'ioredis';
 import { join } from 'node:path';
 import { appConfig, sessionConfig, webexConfig } from '../config';
 import { BoundedMemoryStore } from './bounded-memory.store';
@@ -19,7 +18,7 @@ import { GrantStore } from './grant.store';
 import { GuardedStore } from './guarded.store';
 import { LoginStateStore, MemoryLoginStateStore } from './login-state.store';
 import { MemoryGrantStore } from './memory-grant.store';
-import { createRedisClient, whenReady } from './redis.client';
+import { createRedisClient, whenReady, type RedisClient } from './redis.client';
 import { RedisGrantStore } from './redis-grant.store';
 import { RedisLoginStateStore } from './redis-login-state.store';
 import { SessionStoreHealth } from './session-store.health';
@@ -49,13 +48,13 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
     {
       provide: REDIS_CLIENT,
       inject: [sessionConfig.KEY],
-      useFactory: (config: SessionConfig): Redis | null =>
-        config.store === 'redis' ? createRedisClient(config.redisUrl) : null,
+      useFactory: (config: SessionConfig): RedisClient | null =>
+        config.store === 'redis' ? createRedisClient(config) : null,
     },
     {
       provide: SESSION_STORE,
       inject: [sessionConfig.KEY, appConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, app: AppConfig, redis: Redis | null): Store =>
+      useFactory: (config: SessionConfig, app: AppConfig, redis: RedisClient | null): Store =>
         redis
           ? new GuardedStore(
               new RedisStore({
@@ -73,7 +72,7 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
     {
       provide: LoginStateStore,
       inject: [sessionConfig.KEY, appConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, app: AppConfig, redis: Redis | null) =>
+      useFactory: (config: SessionConfig, app: AppConfig, redis: RedisClient | null) =>
         redis
           ? new RedisLoginStateStore(redis, config.keyPrefix)
           : new MemoryLoginStateStore({ persistFile: devFile(app, 'pending-sign-ins.json') }),
@@ -85,7 +84,7 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
         config: SessionConfig,
         app: AppConfig,
         webex: ConfigType<typeof webexConfig>,
-        redis: Redis | null,
+        redis: RedisClient | null,
       ) => {
         const options = {
           cipher: new TokenCipher(config.tokenKeys),
@@ -105,11 +104,11 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
     {
       provide: SessionStoreHealth,
       inject: [sessionConfig.KEY, REDIS_CLIENT],
-      useFactory: (config: SessionConfig, redis: Redis | null) =>
+      useFactory: (config: SessionConfig, redis: RedisClient | null) =>
         new SessionStoreHealth(config.store, redis ?? undefined),
     },
   ],
-  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth],
+  exports: [SessionService, LoginStateStore, GrantStore, SessionStoreHealth, REDIS_CLIENT],
 })
 export class SessionModule implements NestModule, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Session');
@@ -117,7 +116,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   constructor(
     @Inject(sessionConfig.KEY) private readonly config: SessionConfig,
     @Inject(SESSION_STORE) private readonly store: Store,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly sessions: SessionService,
     private readonly loginStates: LoginStateStore,
     private readonly grants: GrantStore,

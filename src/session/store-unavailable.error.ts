@@ -1,8 +1,12 @@
+import { sessionStoreErrors } from '../metrics';
+
 /** The session store (Redis) did not answer: the request cannot know who is signed in. */
 export class StoreUnavailableError extends Error {
   constructor() {
     super('Session store unavailable');
     this.name = 'StoreUnavailableError';
+    // Every store failure becomes this error exactly once, so this is where they are counted.
+    sessionStoreErrors.inc();
   }
 }
 

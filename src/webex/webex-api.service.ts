@@ -4,6 +4,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse, RawAxiosResponseHeaders, AxiosResponseHeaders } from 'axios';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { oauthConfig, webexConfig } from '../config';
+import { webexCalls as webexCallMetric, webexRateLimited } from '../metrics';
 import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 import { nextLink } from './link-header';
 import { type AttemptOutcome, decideRetry, isRateLimit } from './retry-policy';
@@ -288,6 +289,9 @@ export class WebexApiService implements OnModuleDestroy {
       call.attempts++;
       const attemptStarted = Date.now();
       const result = await this.attempt(request, remainingMs);
+      const answered = 'failure' in result ? 'network' : String(result.response.status);
+      webexCallMetric.observe({ operation, status: answered }, (Date.now() - attemptStarted) / 1000);
+      if (answered === '429') webexRateLimited.inc({ operation });
       const elapsed = `${Date.now() - attemptStarted} ms${call.attempts > 1 ? ` (${Date.now() - call.started} ms in all)` : ''}`;
 
       let outcome: AttemptOutcome;

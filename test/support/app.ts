@@ -42,6 +42,10 @@ const SERVICE_ENV = [
   'WEBEX_RETRIES',
   'WEBEX_RETRY_AFTER_MAX_WAIT_MS',
   'API_CORS_ORIGINS',
+  'METRICS_PORT',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_MASTER',
+  'REDIS_CLUSTER_NODES',
   // The proxy the calls to Webex go through (undici reads both spellings): a developer's shell
   // may name one, which must not carry a suite's calls to its emulator on loopback.
   'HTTP_PROXY',

@@ -1,0 +1,2 @@
+export * from './metrics';
+export { MetricsModule } from './metrics.module';
