@@ -8,6 +8,7 @@ import { CallbackQueryDto } from './callback-query.dto';
 import { Feature } from './feature.decorator';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
+import { safeReturnPath } from './return-path';
 import { SessionTokensService } from './session-tokens.service';
 
 /**
@@ -33,12 +34,12 @@ export class OAuthCallbackController {
     @Query(new ValidationPipe({ whitelist: true, exceptionFactory: () => new SignInError('unexpected_parameters') }))
     query: CallbackQueryDto,
   ): Promise<void> {
-    const browserId = req.session.browserId;
+    const { browserId, returnTo } = req.session;
     const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
     // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
     const grantId = await this.tokens.startGrant(tokens);
     await this.sessions.regenerate(req, { browserId, user, grantId, signedInAt: Date.now() });
     // 303 to a clean URL: the code never stays in the address bar or the history.
-    res.redirect(303, '/');
+    res.redirect(303, safeReturnPath(returnTo) ?? '/');
   }
 }
