@@ -21,6 +21,7 @@ export function safeReturnPath(candidate: unknown): string | undefined {
   } catch {
     return undefined;
   }
+  // eslint-disable-next-line no-control-regex
   if (decoded.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(decoded)) return undefined;
   const base = 'http://return-path.invalid';
   let url: URL;
