@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { useSandboxBrowser, type SandboxBrowser } from './support/sandbox-browser';
+import { screenshot, useSandboxBrowser, type SandboxBrowser } from './support/sandbox-browser';
 import {
   clickThrough,
   decide,
@@ -63,6 +63,7 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
 
       await servicePage(suite, '/', H1.home);
       await expectAccessible(page, 'signed-out home');
+      await screenshot(page, `a11y-home-${scheme}-${width}`);
       await servicePage(suite, '/no-such-page', H1.error, 404);
       await expectAccessible(page, 'not found');
       await servicePage(suite, '/oauth', H1.error, 400);
@@ -85,6 +86,7 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       await expectAccessible(page, 'signed-in home');
       await openSpaces(suite);
       await expectAccessible(page, 'spaces list');
+      await screenshot(page, `a11y-spaces-${scheme}-${width}`);
       await openSpace(suite, 'Release Planning');
       await expectAccessible(page, 'space page');
       await servicePage(suite, '/logout', H1.logout);
