@@ -6,7 +6,15 @@ import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './app.setup';
 import { apiConfig, ConfigValidationError, loadConfiguration, type Configuration } from './config';
 import { useAppLogger } from './logging';
+import { portClashMessage } from './port-clash';
 import { handleShutdownSignals } from './shutdown';
+
+/** Kept for the final catch: a port clash there is named by the variable whose port is busy. */
+let startupConfig: Configuration | undefined;
+
+function portsOf(config: Configuration): { port: number; sandboxPort?: number } {
+  return { port: config.app.port, sandboxPort: config.sandbox.enabled ? config.sandbox.port : undefined };
+}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -18,6 +26,7 @@ async function bootstrap(): Promise<void> {
   let config: Configuration;
   try {
     config = loadConfiguration();
+    startupConfig = config;
     // The JSON API's own namespace (src/config/api.config.ts): checked here too, for the same clean message.
     apiConfig();
   } catch (error) {
@@ -34,7 +43,8 @@ async function bootstrap(): Promise<void> {
     await app.listen(config.app.port, config.app.host ?? '::');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') fail(`Port ${config.app.port} is already in use: stop the other process or set PORT.`);
+    if (code === 'EADDRINUSE')
+      fail(portClashMessage(error, portsOf(config)) ?? `Port ${config.app.port} is already in use.`);
     throw error;
   }
 
@@ -54,8 +64,7 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  const code = (error as { code?: string })?.code;
-  if (code === 'EADDRINUSE')
-    fail('A port the service needs is already in use (PORT, or SANDBOX_PORT in sandbox mode).');
+  const clash = startupConfig ? portClashMessage(error, portsOf(startupConfig)) : undefined;
+  if (clash) fail(clash);
   fail(`The service could not start: ${error instanceof Error ? error.message : String(error)}`);
 });

@@ -156,7 +156,7 @@ describe('Signing in with Webex', () => {
     it.each([
       ['access_denied', 403, /declined/i],
       ['invalid_scope', 400, /invalid scope/i],
-      ['server_error', 400, /server error/i],
+      ['server_error', 400, /problem on its side/i],
       ['temporarily_unavailable', 400, /could not complete/i],
       ['unsupported_response_type', 400, /could not complete/i],
     ])('answers error=%s with %i and an error page', async (error, status, message) => {
@@ -210,7 +210,7 @@ describe('Signing in with Webex', () => {
       const replay = await followCallback(agent, good);
 
       expect(replay.status).toBe(400);
-      expect(textOf(replay.text)).toMatch(/State in response does not match/);
+      expect(textOf(replay.text)).toMatch(/does not match the one started in this browser/);
       expect(codeGrants()).toBe(grantsBefore);
     });
   });
@@ -243,7 +243,7 @@ describe('Signing in with Webex', () => {
 
       expect(response.status).toBe(400);
       expect(h1Of(response.text)).toBe(ERROR);
-      expect(textOf(response.text)).toMatch(/Unexpected query parameters/);
+      expect(textOf(response.text)).toMatch(/incomplete or had unexpected parts/);
       expect(codeGrants()).toBe(grantsBefore);
     });
 
@@ -272,7 +272,7 @@ describe('Signing in with Webex', () => {
       );
 
       expect(response.status).toBe(400);
-      expect(textOf(response.text)).toMatch(/State in response does not match/);
+      expect(textOf(response.text)).toMatch(/does not match the one started in this browser/);
       expect(codeGrants()).toBe(grantsBefore);
       expect(await homeH1(agent)).toBe(HOME_SIGNED_OUT);
     });
@@ -288,7 +288,7 @@ describe('Signing in with Webex', () => {
 
       expect(replay.status).toBe(400);
       expect(h1Of(replay.text)).toBe(ERROR);
-      expect(textOf(replay.text)).toMatch(/State in response does not match/);
+      expect(textOf(replay.text)).toMatch(/does not match the one started in this browser/);
       expect(codeGrants()).toBe(grantsBefore);
     });
 
@@ -303,7 +303,7 @@ describe('Signing in with Webex', () => {
       const response = await followCallback(victim, attackersCallback);
 
       expect(response.status).toBe(400);
-      expect(textOf(response.text)).toMatch(/State in response does not match/);
+      expect(textOf(response.text)).toMatch(/does not match the one started in this browser/);
       expect(codeGrants()).toBe(grantsBefore);
       expect(await homeH1(victim)).toBe(HOME_SIGNED_OUT);
     });
@@ -317,7 +317,7 @@ describe('Signing in with Webex', () => {
       const response = await suite.booted.request().get(attackersCallback.pathname + attackersCallback.search);
 
       expect(response.status).toBe(400);
-      expect(textOf(response.text)).toMatch(/State in response does not match/);
+      expect(textOf(response.text)).toMatch(/does not match the one started in this browser/);
       expect(codeGrants()).toBe(grantsBefore);
     });
 
@@ -334,7 +334,7 @@ describe('Signing in with Webex', () => {
         const response = await followCallback(agent, callbackUrl);
 
         expect(response.status).toBe(400);
-        expect(textOf(response.text)).toMatch(/State in response does not match/);
+        expect(textOf(response.text)).toMatch(/does not match the one started in this browser/);
         expect(codeGrants()).toBe(grantsBefore);
       } finally {
         jest.restoreAllMocks();

@@ -12,3 +12,4 @@ export {
 export type { FeatureOptions, FeatureState } from './feature';
 export { Feature } from './feature.decorator';
 export { FeaturesService, type FeaturesForViews } from './features.service';
+export { safeReturnPath } from './return-path';

@@ -9,6 +9,7 @@ import { CallbackQueryDto } from './callback-query.dto';
 import { Feature } from './feature.decorator';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
+import { safeReturnPath } from './return-path';
 import { SessionTokensService } from './session-tokens.service';
 
 /**
@@ -36,7 +37,7 @@ export class OAuthCallbackController {
     )
     query: CallbackQueryDto,
   ): Promise<void> {
-    const browserId = req.session.browserId;
+    const { browserId, returnTo } = req.session;
     try {
       const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
       // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
@@ -47,7 +48,7 @@ export class OAuthCallbackController {
     }
     signIns.inc({ stage: 'completed', reason: '' });
     // 303 to a clean URL: the code never stays in the address bar or the history.
-    res.redirect(303, '/');
+    res.redirect(303, safeReturnPath(returnTo) ?? '/');
   }
 }
 

@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { NotSignedInError, SessionEndedError, SignInError } from '../auth/auth.errors';
 import {
   WebexBadResponseError,
@@ -13,17 +13,35 @@ import { presentError } from './error-presentation';
 
 describe(presentError.name, () => {
   it.each([
+    [new SignInError('access_denied'), 'Sign-in declined'],
+    [new SignInError('state_mismatch'), 'Sign-in expired'],
+    [new SignInError('unexpected_parameters'), 'Sign-in link not valid'],
+    [new NotFoundException(), 'Page not found'],
+    [new ForbiddenException(), 'Request refused'],
+    [new BadRequestException(), 'Request not understood'],
+  ])('names the kind of failure in its title: %s → %s', (error, title) => {
+    expect(presentError(error).title).toBe(title);
+  });
+
+  it.each([new SignInError('access_denied'), new SignInError('server_error'), new SignInError('state_mismatch')])(
+    'speaks in the person’s words, not the console’s (%s)',
+    (error) => {
+      expect(presentError(error).message).not.toMatch(/bye\.|ignoring\.\.\.|aborting\.\.\./);
+    },
+  );
+
+  it.each([
     ['a declined sign-in', new SignInError('access_denied', 'access_denied'), 403, /declined/],
     ['an invalid scope', new SignInError('invalid_scope', 'invalid_scope'), 400, /invalid scope/],
-    ['a Webex server_error', new SignInError('server_error', 'server_error'), 400, /server error/],
+    ['a Webex server_error', new SignInError('server_error', 'server_error'), 400, /problem on its side/],
     [
       'another OAuth error',
       new SignInError('other_error', 'temporarily_unavailable'),
       400,
       /does not handle.*temporarily_unavailable/,
     ],
-    ['missing parameters', new SignInError('unexpected_parameters'), 400, /Unexpected query parameters/],
-    ['a state mismatch', new SignInError('state_mismatch'), 400, /State in response does not match/],
+    ['missing parameters', new SignInError('unexpected_parameters'), 400, /incomplete or had unexpected parts/],
+    ['a state mismatch', new SignInError('state_mismatch'), 400, /does not match the one started in this browser/],
     ['a refused code', new SignInError('code_rejected'), 400, /did not accept the sign-in code/],
     ['Webex down', new WebexUnavailableError('x', 'GET /rooms', 503, 'ROUTER_1'), 502, /could not be reached/],
     ['Webex garbage', new WebexBadResponseError('x', 'GET /rooms', 200), 502, /could not read/],

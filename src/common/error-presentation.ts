@@ -23,30 +23,62 @@ export interface ErrorPresentation {
 
 const PREFIX = 'OAuth Integration could not complete.';
 
-const SIGN_IN_MESSAGES: Record<SignInFailure, { status: number; message: string }> = {
-  access_denied: { status: 403, message: `${PREFIX} User declined data access request, bye.` },
+const AGAIN = 'To try again, start from the home page and choose “Start OAuth flow”.';
+
+const SIGN_IN_MESSAGES: Record<SignInFailure, { status: number; title: string; message: string }> = {
+  access_denied: {
+    status: 403,
+    title: 'Sign-in declined',
+    message: `${PREFIX} You declined the request to share your Webex data, so you are not signed in. ${AGAIN}`,
+  },
   invalid_scope: {
     status: 400,
-    message: `${PREFIX} The application requested an invalid scope. Make sure your Integration contains all scopes being requested by the app, bye.`,
+    title: 'Sign-in not set up',
+    message: `${PREFIX} The application requested an invalid scope: the integration on developer.webex.com must include every scope this service asks for. Whoever runs this service can add them there.`,
   },
-  server_error: { status: 400, message: `${PREFIX} Webex sent a server error, bye.` },
-  other_error: { status: 400, message: `${PREFIX} Webex sent an error this service does not handle, bye.` },
-  unexpected_parameters: { status: 400, message: `${PREFIX} Unexpected query parameters, ignoring...` },
+  server_error: {
+    status: 400,
+    title: 'Webex sign-in failed',
+    message: `${PREFIX} Webex had a problem on its side while signing you in. ${AGAIN}`,
+  },
+  other_error: {
+    status: 400,
+    title: 'Sign-in failed',
+    message: `${PREFIX} Webex reported an error this service does not handle. ${AGAIN}`,
+  },
+  unexpected_parameters: {
+    status: 400,
+    title: 'Sign-in link not valid',
+    message: `${PREFIX} The address Webex sent you back with was incomplete or had unexpected parts, so it was refused. ${AGAIN}`,
+  },
   state_mismatch: {
     status: 400,
-    message: `${PREFIX} State in response does not match the one in the request, aborting... The sign-in link may have expired or been used already: start again from the home page.`,
+    title: 'Sign-in expired',
+    message: `${PREFIX} This sign-in does not match the one started in this browser: the sign-in link may have expired or been used already. ${AGAIN}`,
   },
   code_rejected: {
     status: 400,
-    message: `${PREFIX} Webex did not accept the sign-in code (it may have expired or been used already). Please start again from the home page.`,
+    title: 'Sign-in code refused',
+    message: `${PREFIX} Webex did not accept the sign-in code (it may have expired or been used already). ${AGAIN}`,
   },
+};
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Request not understood',
+  401: 'Not signed in',
+  403: 'Request refused',
+  404: 'Page not found',
+  405: 'Method not allowed',
+  413: 'Request too large',
+  414: 'Address too long',
+  429: 'Too many requests',
 };
 
 const STATUS_MESSAGES: Record<number, string> = {
   400: 'The request could not be understood.',
   401: 'Please sign in first.',
   403: 'This request is not allowed.',
-  404: 'There is no page at this address.',
+  404: 'There is no page at this address. Check the address, or go back to the home page.',
   405: 'This method is not allowed here.',
   413: 'The request is too large.',
   414: 'The address is too long.',
@@ -66,9 +98,9 @@ export function presentError(error: unknown): ErrorPresentation {
     };
   }
   if (error instanceof SignInError) {
-    const { status, message } = SIGN_IN_MESSAGES[error.reason];
+    const { status, title, message } = SIGN_IN_MESSAGES[error.reason];
     const detail = error.reason === 'other_error' && error.oauthError ? ` (error: ${error.oauthError})` : '';
-    return { status, title: 'Error', message: message + detail };
+    return { status, title, message: message + detail };
   }
   if (error instanceof FeatureUnavailableError) {
     const scopes = error.missingScopes.join(' ');
@@ -141,7 +173,7 @@ export function presentError(error: unknown): ErrorPresentation {
     if (status >= 400 && status < 500) {
       return {
         status,
-        title: status === 404 ? 'Not found' : 'Error',
+        title: STATUS_TITLES[status] ?? 'Request not accepted',
         message: STATUS_MESSAGES[status] ?? 'The request was not accepted.',
       };
     }
@@ -149,7 +181,11 @@ export function presentError(error: unknown): ErrorPresentation {
   // Errors from Express middleware (body parsers, bad URIs) carry an http-errors status.
   const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, title: 'Error', message: STATUS_MESSAGES[status] ?? 'The request was not accepted.' };
+    return {
+      status,
+      title: STATUS_TITLES[status] ?? 'Request not accepted',
+      message: STATUS_MESSAGES[status] ?? 'The request was not accepted.',
+    };
   }
-  return { status: 500, title: 'Error', message: 'Something went wrong on our side. Please try again.' };
+  return { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Please try again.' };
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging';
+import { NotSignedInError, safeReturnPath } from '../auth';
 import { presentError } from './error-presentation';
 
 /**
@@ -36,6 +37,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.setHeader('Cache-Control', 'no-store');
 
     if (view.redirectTo && !wantsJson) {
+      if (exception instanceof NotSignedInError && req.session && req.method === 'GET') {
+        // Say why on the home page, and come back here after sign-in.
+        req.session.notice = 'Please sign in to see that page. After you sign in, you will be taken back to it.';
+        const returnTo = safeReturnPath(req.originalUrl);
+        if (returnTo) req.session.returnTo = returnTo;
+      }
       res.redirect(303, view.redirectTo);
       return;
     }

@@ -26,10 +26,15 @@ export interface ConsentPageModel {
   users: readonly ConsentPageUser[];
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
-.notice{background:#fff4ce;border:1px solid #e0b400;padding:.75rem 1rem;border-radius:.4rem}
-fieldset{border:1px solid #ccc;border-radius:.4rem;margin:1rem 0}label{display:block;padding:.25rem 0}
-button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}code{background:#f1f1f1;padding:0 .25rem}`;
+const STYLE = `:root{color-scheme:light dark}
+body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b;background:#fff}
+.notice{background:#fff4ce;color:#1b1b1b;border:1px solid #8a6d00;padding:.75rem 1rem;border-radius:.4rem}
+fieldset{border:1px solid #767676;border-radius:.4rem;margin:1rem 0}label{display:block;padding:.25rem 0}
+button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}code{background:#f1f1f1;color:#1b1b1b;padding:0 .25rem}
+:focus-visible{outline:3px solid #0059c1;outline-offset:2px}
+@media (prefers-color-scheme:dark){body{color:#e8e8e8;background:#16181d}
+.notice{background:#3b2a06;color:#fde68a;border-color:#f59e0b}fieldset{border-color:#9a9a9a}
+code{background:#2a2d34;color:#e8e8e8}:focus-visible{outline-color:#7cb7ff}}`;
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
@@ -38,6 +43,7 @@ function layout(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="description" content="Offline Webex emulator: choose a sandbox person and allow or decline the sign-in.">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>

@@ -43,8 +43,8 @@ describe('Sign-in in a real browser (sandbox mode)', () => {
     await decide(suite, 'alice', 'Accept');
     await expectServicePage(suite, H1.authenticated);
     expect(await greetingOf(page)).toBe('So happy to meet, Alice Sandbox!');
-    const logoutButton = page.locator('form[method=post][action="/logout"]').getByRole('button', { name: 'Log out' });
-    expect(await logoutButton.isVisible()).toBe(true);
+    // One way to log out: the header's link (its page holds the POST form).
+    expect(await page.locator('form[method=post][action="/logout"]').count()).toBe(0);
     await screenshot(page, '03-authenticated');
 
     await openSpaces(suite);

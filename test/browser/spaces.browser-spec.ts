@@ -16,9 +16,11 @@ describe('Spaces list edge cases in a real browser (sandbox mode)', () => {
     await expectServicePage(suite, H1.authenticated);
     await clickThrough(
       page,
-      page.getByRole('main').getByRole('button', { name: 'Log out' }),
-      pathOn(suite.origin, '/'),
+      page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Log out' }),
+      pathOn(suite.origin, '/logout'),
     );
+    await expectServicePage(suite, H1.logout);
+    await clickThrough(page, page.getByRole('button', { name: 'Log out' }), pathOn(suite.origin, '/'));
     await expectServicePage(suite, H1.home);
     expect(await page.getByRole('link', { name: 'Start OAuth flow' }).isVisible()).toBe(true);
   });

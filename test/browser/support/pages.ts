@@ -53,13 +53,14 @@ export async function expectServicePage(suite: SandboxBrowser, h1: string): Prom
     bodyMaxWidth: getComputedStyle(document.body).maxWidth,
     bannerBackground: getComputedStyle(document.querySelector('.sandbox-banner')!).backgroundColor,
     icon: document.querySelector<HTMLLinkElement>('link[rel=icon]')?.href,
+    dark: matchMedia('(prefers-color-scheme: dark)').matches,
   }));
   expect(styles.sheets).toEqual([
     { href: '/static/water.css', loaded: true },
     { href: '/static/app.css', loaded: true },
   ]);
   expect(styles.bodyMaxWidth).toBe('800px');
-  expect(styles.bannerBackground).toBe('rgb(254, 243, 199)');
+  expect(styles.bannerBackground).toBe(styles.dark ? 'rgb(59, 42, 6)' : 'rgb(254, 243, 199)');
 
   // Headless Chromium does not fetch favicons itself, so ask for the one the page links.
   expect(styles.icon).toBe(`${suite.origin}/static/favicon.svg`);

@@ -1,0 +1,62 @@
+import { useSuiteApp } from './support/suite';
+import { signIn } from './support/flow';
+import { textOf } from './support/html';
+
+describe('Return to the page asked for after sign-in', () => {
+  const suite = useSuiteApp();
+
+  it.each(['/listrooms', '/listrooms?sort=latest'])(
+    'says a signed-out visit to %s needs sign-in, then lands there after sign-in',
+    async (path) => {
+      const agent = suite.booted.agent();
+
+      const refused = await agent.get(path);
+      expect(refused.status).toBe(303);
+      expect(refused.headers.location).toBe('/');
+      const home = await agent.get('/');
+      expect(textOf(home.text)).toContain('Please sign in to see that page.');
+
+      const callback = await signIn(agent, suite.emulator, 'alice');
+      expect(callback.status).toBe(303);
+      expect(callback.headers.location).toBe(path);
+      expect((await agent.get(path)).status).toBe(200);
+    },
+  );
+
+  it('goes home after a sign-in that was not sent from another page', async () => {
+    const callback = await signIn(suite.booted.agent(), suite.emulator, 'alice');
+
+    expect(callback.headers.location).toBe('/');
+  });
+
+  it('says the notice once', async () => {
+    const agent = suite.booted.agent();
+    await agent.get('/listrooms');
+    await agent.get('/');
+
+    expect(textOf((await agent.get('/')).text)).not.toContain('Please sign in to see that page.');
+  });
+
+  it.each([
+    '//evil.test/listrooms',
+    '/\\evil.test',
+    '/%2F%2Fevil.test',
+    '/%5Cevil.test',
+    '/%252F%252Fevil.test',
+    '/listrooms/..%2F..%2F%2Fevil.test',
+    '/spaces/%2F%2Fevil.test',
+    '/spaces/..%5C..%5Cevil.test',
+  ])('never sends the person off-site after a signed-out visit to %s', async (path) => {
+    const agent = suite.booted.agent();
+    await agent.get(path);
+
+    const callback = await signIn(agent, suite.emulator, 'alice');
+
+    expect(callback.status).toBe(303);
+    const location = String(callback.headers.location);
+    expect(location.startsWith('/')).toBe(true);
+    expect(location).toMatch(/^\/(?![\\/])/);
+    expect(decodeURIComponent(decodeURIComponent(location))).not.toMatch(/^\/[\\/]/);
+    expect(new URL(location, 'http://service.test').origin).toBe('http://service.test');
+  });
+});
