@@ -672,10 +672,8 @@ function routingProblems(answers: RoutingAnswer[]): string[] {
 function cookieProblems(answers: RoutingAnswer[], authorizeEndpoint: string): string[] {
   return answers.flatMap(({ routingCase, response }) => {
     const cookies = (response.headers['set-cookie'] ?? []).filter((c) => /^wxo\.sid=[^;]+/.test(c));
-    // "Sign in first" (303 to /) keeps the page asked for, to return there after sign-in: it starts one too.
     const startsSignIn =
-      (response.status === 302 && rawHeader(response, 'location')?.startsWith(`${authorizeEndpoint}?`)) ||
-      (response.status === 303 && rawHeader(response, 'location') === '/');
+      response.status === 302 && rawHeader(response, 'location')?.startsWith(`${authorizeEndpoint}?`);
     return cookies.length > 0 && !startsSignIn
       ? [`${routingCase.name} → ${outcomeOf(response)} set a session cookie`]
       : [];

@@ -80,7 +80,7 @@ describe('Pages', () => {
         .get('/listrooms')
         .set('Cookie', `wxo.sid=${sessionCookie?.value}`);
       expect(replayedRooms.status).toBe(303);
-      expect(replayedRooms.headers.location).toBe('/');
+      expect(replayedRooms.headers.location).toBe('/?next=%2Flistrooms');
     });
 
     it('answers POST /logout without a session by going home', async () => {

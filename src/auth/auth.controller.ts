@@ -6,6 +6,7 @@ import { signIns } from '../metrics';
 import { SessionService } from '../session';
 import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
+import { safeReturnPath } from './return-path';
 import { SessionTokensService } from './session-tokens.service';
 
 @Public()
@@ -23,7 +24,12 @@ export class AuthController {
     const { user, grantId, notice } = req.session;
     if (user && grantId) return res.render('authenticated', { displayName: user.displayName });
     if (notice) delete req.session.notice;
-    res.render('index', { notice });
+    // Sent here from a page that needs sign-in (HttpErrorFilter): say so, and sign in back to it.
+    const next = safeReturnPath(req.query.next);
+    res.render('index', {
+      notice: notice ?? (next && 'Please sign in to see that page. After you sign in, you will be taken back to it.'),
+      loginHref: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
+    });
   }
 
   @UseGuards(ThrottlerGuard)
@@ -32,7 +38,7 @@ export class AuthController {
     // A random id in the session binds the pending sign-in to this browser; it also makes the
     // session worth saving, so the cookie is set before the trip to Webex.
     req.session.browserId ??= randomBytes(16).toString('base64url');
-    res.redirect(302, await this.oauth.startSignIn(req.session.browserId));
+    res.redirect(302, await this.oauth.startSignIn(req.session.browserId, safeReturnPath(req.query.next)));
     signIns.inc({ stage: 'started', reason: '' });
   }
 

@@ -37,9 +37,12 @@ export class OAuthCallbackController {
     )
     query: CallbackQueryDto,
   ): Promise<void> {
-    const { browserId, returnTo } = req.session;
+    const { browserId } = req.session;
+    let returnTo: string | undefined;
     try {
-      const { user, tokens } = await this.oauth.finishSignIn(browserId, query);
+      const signedIn = await this.oauth.finishSignIn(browserId, query);
+      const { user, tokens } = signedIn;
+      returnTo = signedIn.returnTo;
       // A new session id at sign-in (no fixation); the browser id stays so other tabs' sign-ins still match.
       const grantId = await this.tokens.startGrant(tokens);
       await this.sessions.regenerate(req, { browserId, user, grantId, signedInAt: Date.now() });

@@ -32,14 +32,17 @@ export class OAuthService {
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
-  /** Records a pending sign-in for this browser and returns the Webex authorize URL to send it to. */
-  async startSignIn(browserId: string): Promise<string> {
+  /**
+   * Records a pending sign-in for this browser (with the page to return to, kept with the state)
+   * and returns the Webex authorize URL to send it to.
+   */
+  async startSignIn(browserId: string, returnTo?: string): Promise<string> {
     const state = base64url(randomBytes(32));
     const codeVerifier = base64url(randomBytes(32));
     const codeChallenge = base64url(createHash('sha256').update(codeVerifier).digest());
     await this.loginStates.put(
       state,
-      { browserId, codeVerifier, createdAt: Date.now() },
+      { browserId, codeVerifier, createdAt: Date.now(), ...(returnTo ? { returnTo } : {}) },
       this.config.loginStateTtlSeconds,
     );
 
@@ -64,7 +67,7 @@ export class OAuthService {
   async finishSignIn(
     browserId: string | undefined,
     query: CallbackQueryDto,
-  ): Promise<{ user: SessionUser; tokens: WebexTokens }> {
+  ): Promise<{ user: SessionUser; tokens: WebexTokens; returnTo?: string }> {
     if (query.error !== undefined) {
       // The state is spent either way: an error answer must not leave it usable.
       if (query.state) await this.loginStates.take(query.state);
@@ -101,7 +104,7 @@ export class OAuthService {
     }
     const person = await this.webex.get(webexCalls.me, tokens.accessToken);
     this.debug('code exchanged and person fetched');
-    return { user: { id: person.id, displayName: person.displayName }, tokens };
+    return { user: { id: person.id, displayName: person.displayName }, tokens, returnTo: pending.returnTo };
   }
 
   /** Trades a refresh token for new tokens. Never retried: Webex may rotate refresh tokens. */

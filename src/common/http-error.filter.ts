@@ -37,13 +37,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     res.setHeader('Cache-Control', 'no-store');
 
     if (view.redirectTo && !wantsJson) {
-      if (exception instanceof NotSignedInError && req.session && req.method === 'GET') {
-        // Say why on the home page, and come back here after sign-in.
-        req.session.notice = 'Please sign in to see that page. After you sign in, you will be taken back to it.';
-        const returnTo = safeReturnPath(req.originalUrl);
-        if (returnTo) req.session.returnTo = returnTo;
-      }
-      res.redirect(303, view.redirectTo);
+      // The home page says why, and its sign-in comes back here. The path travels in the URL, not
+      // in a session: a signed-out visit stores nothing (no store to fill by asking for pages).
+      const returnTo =
+        exception instanceof NotSignedInError && req.method === 'GET' ? safeReturnPath(req.originalUrl) : undefined;
+      res.redirect(303, returnTo ? `${view.redirectTo}?next=${encodeURIComponent(returnTo)}` : view.redirectTo);
       return;
     }
     if (wantsJson) {

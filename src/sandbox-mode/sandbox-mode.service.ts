@@ -14,6 +14,11 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Sandbox');
   private emulator?: WebexEmulator;
 
+  /** The running emulator, in sandbox mode: its test controls let the browser suite show Webex failures. */
+  get running(): WebexEmulator | undefined {
+    return this.emulator;
+  }
+
   constructor(
     @Inject(sandboxConfig.KEY) private readonly sandbox: ConfigType<typeof sandboxConfig>,
     @Inject(oauthConfig.KEY) private readonly oauth: ConfigType<typeof oauthConfig>,

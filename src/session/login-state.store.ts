@@ -7,6 +7,8 @@ export interface PendingSignIn {
   browserId: string;
   codeVerifier: string;
   createdAt: number;
+  /** The page to go back to after sign-in (checked when it is stored, and again when it is used). */
+  returnTo?: string;
 }
 
 /**

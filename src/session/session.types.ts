@@ -17,8 +17,6 @@ declare module 'express-session' {
     grantId?: string;
     /** A one-time message for the home page, e.g. why the person was signed out. */
     notice?: string;
-    /** A same-origin path asked for while signed out: the callback sends the person there after sign-in. */
-    returnTo?: string;
   }
 }
 

@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
+import { SandboxModeService } from '../../src/sandbox-mode/sandbox-mode.service';
 import { screenshot, useSandboxBrowser, type SandboxBrowser } from './support/sandbox-browser';
 import {
   clickThrough,
@@ -89,6 +90,19 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       await screenshot(page, `a11y-spaces-${scheme}-${width}`);
       await openSpace(suite, 'Release Planning');
       await expectAccessible(page, 'space page');
+      // The pages for Webex's failures, as the emulator answers them on the spaces list.
+      const webex = suite.app.app.get(SandboxModeService).running!.controls;
+      for (const [fault, status, where] of [
+        [{ kind: 'status', status: 403 }, 403, 'Webex refused (403)'],
+        [{ kind: 'rate-limit', retryAfterSeconds: 600 }, 503, 'Webex rate limit (429)'],
+        [{ kind: 'status', status: 500 }, 502, 'Webex failed (5xx)'],
+        [{ kind: 'non-json' }, 502, 'Webex answered garbage'],
+      ] as const) {
+        webex.injectFault({ route: 'rooms', times: 10, ...fault });
+        await servicePage(suite, '/listrooms', H1.error, status);
+        await expectAccessible(page, where);
+        webex.reset();
+      }
       await servicePage(suite, '/logout', H1.logout);
       await expectAccessible(page, 'logout page');
     },

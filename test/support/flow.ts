@@ -8,6 +8,8 @@ type Pending = ReturnType<Agent['get']>;
 export interface AppRequestOptions {
   /** The Host header the browser sends to the app (e.g. localhost:8080 in sandbox mode). */
   host?: string;
+  /** Where sign-in starts: the home page's link, `/login` or `/login?next=…`. */
+  loginPath?: string;
 }
 
 function onHost<T extends Pending>(test: T, options: AppRequestOptions): T {
@@ -27,7 +29,7 @@ export interface StartedLogin {
 
 /** GET /login: the app sends the browser to Webex's authorize endpoint. */
 export async function startLogin(agent: Agent, options: AppRequestOptions = {}): Promise<StartedLogin> {
-  const response = await visit(agent, '/login', options);
+  const response = await visit(agent, options.loginPath ?? '/login', options);
   if (response.status !== 302 || typeof response.headers.location !== 'string') {
     throw new Error(`GET /login answered ${response.status}, not a redirect to Webex`);
   }
