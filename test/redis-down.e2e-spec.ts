@@ -176,7 +176,7 @@ describeWithRedisServer('When the Redis behind the sessions goes away and comes 
       expect(home.status).toBe(200);
       expect(h1Of(home.text)).toBe(HOME_SIGNED_OUT);
       expect(rooms.status).toBe(303);
-      expect(rooms.headers.location).toBe('/');
+      expect(rooms.headers.location).toBe('/?next=%2Flistrooms');
     });
   });
 });

@@ -159,7 +159,7 @@ describe('Keeping the Webex sign-in alive', () => {
       // No loop: the next visit is simply signed out, and Webex is not asked again.
       const again = await agent.get('/listrooms');
       expect(again.status).toBe(303);
-      expect(again.headers.location).toBe('/');
+      expect(again.headers.location).toBe('/?next=%2Flistrooms');
       expect(refreshGrants() - before.tokenGrants.refresh_token).toBe(1);
       const homeAgain = await agent.get('/');
       expect(h1Of(homeAgain.text)).toBe(HOME_SIGNED_OUT);

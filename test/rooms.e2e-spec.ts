@@ -32,7 +32,7 @@ describe('Listing spaces', () => {
     const response = await suite.booted.agent().get('/listrooms');
 
     expect(response.status).toBe(303);
-    expect(response.headers.location).toBe('/');
+    expect(response.headers.location).toBe('/?next=%2Flistrooms');
     expect(roomsRequests()).toBe(0);
   });
 

@@ -347,7 +347,7 @@ describe('Security', () => {
       expect(await homeH1(agent)).toBe(HOME_SIGNED_OUT);
       const rooms = await agent.get('/listrooms');
       expect(rooms.status).toBe(303);
-      expect(rooms.headers.location).toBe('/');
+      expect(rooms.headers.location).toBe('/?next=%2Flistrooms');
     });
 
     it('keeps a session alive while it is used within the idle window', async () => {
@@ -378,7 +378,7 @@ describe('Security', () => {
       expect(textOf(home.text)).toMatch(/session has ended\. Please sign in again/i);
       const rooms = await agent.get('/listrooms');
       expect(rooms.status).toBe(303);
-      expect(rooms.headers.location).toBe('/');
+      expect(rooms.headers.location).toBe('/?next=%2Flistrooms');
     });
   });
 
@@ -549,7 +549,7 @@ describe('Security', () => {
       expect(h1Of(home.text)).toBe(HOME_SIGNED_OUT);
       const rooms = await app.request().get('/listrooms').set('Cookie', cookieHeader);
       expect(rooms.status).toBe(303);
-      expect(rooms.headers.location).toBe('/');
+      expect(rooms.headers.location).toBe('/?next=%2Flistrooms');
     }
 
     it('treats a cookie whose signature was altered as signed out, and issues a new id', async () => {

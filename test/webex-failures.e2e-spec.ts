@@ -140,7 +140,7 @@ describe('When Webex fails', () => {
       expect(textOf(home.text)).toMatch(/sign-in has expired/i);
       const again = await agent.get('/listrooms');
       expect(again.status).toBe(303);
-      expect(again.headers.location).toBe('/');
+      expect(again.headers.location).toBe('/?next=%2Flistrooms');
     });
 
     it('fails the page when a later page of spaces fails, instead of showing part of the list', async () => {
