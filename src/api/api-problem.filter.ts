@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { presentError } from '../common';
+import { logBugOrEndStarted, presentError } from '../common';
 import { requestIdOf } from '../logging';
 import { WebexRateLimitedError } from '../webex';
 import { InvalidInputError } from './api.errors';
@@ -25,16 +25,7 @@ export class ApiProblemFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const problem = toProblem(exception, req);
-    if (problem.status === 500) {
-      this.logger.error(
-        `${req.method} ${req.path} failed`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
-    }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
+    if (logBugOrEndStarted(this.logger, problem.status, exception, req, res)) return;
     if (problem.retryAfter !== undefined) res.setHeader('Retry-After', String(problem.retryAfter));
     res.setHeader('Cache-Control', 'no-store');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { requestIdOf } from '../logging';
 import { NotSignedInError, safeReturnPath } from '../auth';
 import { presentError } from './error-presentation';
+import { logBugOrEndStarted } from './unanswerable';
 
 /**
  * The edge for every failure: an error page (error.hbs) for browsers, a JSON error for clients
@@ -20,17 +21,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     // Quoted by the person to support, it finds this request's lines in the log.
     const requestId = requestIdOf(req);
 
-    if (view.status === 500) {
-      // Our own bug: the stack goes to the log (it holds no request data), never to the page.
-      this.logger.error(
-        `${req.method} ${req.path} failed`,
-        exception instanceof Error ? exception.stack : String(exception),
-      );
-    }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
+    if (logBugOrEndStarted(this.logger, view.status, exception, req, res)) return;
 
     const wantsJson = req.accepts(['html', 'json']) === 'json';
     if (view.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(view.retryAfterSeconds));
