@@ -12,8 +12,12 @@ import { handleShutdownSignals } from './shutdown';
 /** Kept for the final catch: a port clash there is named by the variable whose port is busy. */
 let startupConfig: Configuration | undefined;
 
-function portsOf(config: Configuration): { port: number; sandboxPort?: number } {
-  return { port: config.app.port, sandboxPort: config.sandbox.enabled ? config.sandbox.port : undefined };
+function portsOf(config: Configuration): { port: number; sandboxPort?: number; metricsPort?: number } {
+  return {
+    port: config.app.port,
+    sandboxPort: config.sandbox.enabled ? config.sandbox.port : undefined,
+    metricsPort: config.metrics.port || undefined,
+  };
 }
 
 function fail(message: string): never {

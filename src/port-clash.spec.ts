@@ -16,6 +16,12 @@ describe(portClashMessage.name, () => {
     expect(message).toBe('Port 8080 is already in use: stop the other process or set PORT.');
   });
 
+  it('names METRICS_PORT when the metrics port is busy', () => {
+    const message = portClashMessage(inUse(9464), { port: 8080, sandboxPort: 8081, metricsPort: 9464 });
+    expect(message).toContain('set METRICS_PORT');
+    expect(message).not.toMatch(/set PORT\b|SANDBOX_PORT/);
+  });
+
   it('names PORT outside sandbox mode', () => {
     expect(portClashMessage(inUse(9000), { port: 9000 })).toContain('set PORT.');
   });
