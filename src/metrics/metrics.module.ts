@@ -12,7 +12,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsConfig } from '../config';
-import { httpRequests, registry } from './metrics';
+import { collectProcessMetrics, httpRequests, registry } from './metrics';
 
 /**
  * Serves /metrics on METRICS_PORT, a port of its own: the public port sits behind the load
@@ -32,6 +32,7 @@ export class MetricsModule implements NestModule, OnApplicationBootstrap, OnAppl
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.port === undefined) return;
+    collectProcessMetrics();
     const server = createServer((req, res) => {
       if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
         res.writeHead(404).end();
@@ -59,7 +60,8 @@ export class MetricsModule implements NestModule, OnApplicationBootstrap, OnAppl
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(countRequests).forRoutes('{*splat}');
+    // Timing every request is for metrics that are served: with METRICS_PORT unset, no layer.
+    if (this.config.port !== undefined) consumer.apply(countRequests).forRoutes('{*splat}');
   }
 }
 

@@ -8,7 +8,19 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
  * (route templates, operation names, error codes), never from a path, an id or a person.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+
+let collectingProcessMetrics = false;
+
+/**
+ * Node's process metrics (CPU, memory, event-loop delay, GC), collected from when metrics are
+ * served: the event-loop monitor and the GC observer cost a little all the time, which a service
+ * with METRICS_PORT unset should not pay. Once per process (apps in one Jest run share the registry).
+ */
+export function collectProcessMetrics(): void {
+  if (collectingProcessMetrics) return;
+  collectingProcessMetrics = true;
+  collectDefaultMetrics({ register: registry });
+}
 
 const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
