@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { logBugOrEndStarted, presentError } from '../common';
-import { requestIdOf } from '../logging';
+import { requestIdOf, withoutQuery } from '../logging';
 import { WebexRateLimitedError } from '../webex';
 import { InvalidInputError } from './api.errors';
 import type { ProblemDto } from './api.dto';
@@ -40,7 +40,7 @@ export function toProblem(exception: unknown, req: Request): ProblemDto {
       title: 'Invalid input',
       status: 400,
       detail: `Check ${exception.fields.map((f) => f.field).join(', ')}.`,
-      instance: req.originalUrl.split('?')[0],
+      instance: withoutQuery(req.originalUrl),
       errors: exception.fields.map(({ field, message }) => ({ field, message })),
       ...(requestId ? { requestId } : {}),
     };
@@ -55,7 +55,7 @@ export function toProblem(exception: unknown, req: Request): ProblemDto {
     title: view.title,
     status,
     detail: view.message,
-    instance: req.originalUrl.split('?')[0],
+    instance: withoutQuery(req.originalUrl),
     ...(retryAfter !== undefined ? { retryAfter } : {}),
     ...(view.trackingId ? { trackingId: view.trackingId } : {}),
     ...(requestId ? { requestId } : {}),

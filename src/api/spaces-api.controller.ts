@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, UseFilters } from '@nestjs/
 import type { ConfigType } from '@nestjs/config';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { FeaturesService, FeatureUnavailableError, SessionTokensService } from '../auth';
+import { FeatureOf, SessionTokensService } from '../auth';
 import { sessionConfig } from '../config';
 import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
 import {
@@ -54,7 +54,6 @@ export class SpacesApiController {
   constructor(
     private readonly webex: WebexApiService,
     private readonly tokens: SessionTokensService,
-    private readonly features: FeaturesService,
     @Inject(sessionConfig.KEY) config: ConfigType<typeof sessionConfig>,
   ) {
     this.cursors = new SpaceCursorCodec(config.secrets);
@@ -69,8 +68,8 @@ export class SpacesApiController {
   @ApiOperation({ summary: 'The person’s spaces, newest activity first, a page at a time' })
   @ApiOkResponse({ type: SpacesPageDto })
   @ApiFailures(400, 401, 403, 429, 502, 503)
+  @FeatureOf('spaces')
   async listSpaces(@Req() req: Request, @Query(apiValidationPipe()) query: SpacesQueryDto): Promise<SpacesPageDto> {
-    this.needs('spaces');
     const user = req.session.user?.id ?? '';
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor);
     if (query.cursor !== undefined && (!cursor || cursor.user !== user)) {
@@ -94,11 +93,11 @@ export class SpacesApiController {
   @ApiOperation({ summary: 'One space: its details and its people' })
   @ApiOkResponse({ type: SpaceDetailsDto })
   @ApiFailures(400, 401, 403, 404, 429, 502, 503)
+  @FeatureOf('space')
   async getSpace(
     @Req() req: Request,
     @Param(apiValidationPipe()) { roomId }: SpaceParamsDto,
   ): Promise<SpaceDetailsDto> {
-    this.needs('space');
     const [room, members] = await this.tokens.withAccessToken(req, (token) =>
       Promise.all([
         this.webex.get(webexCalls.room, token, { params: { roomId } }),
@@ -109,11 +108,5 @@ export class SpacesApiController {
       space: toSpaceDto(room),
       members: { items: members.items.map(toMemberDto), truncated: members.truncated },
     };
-  }
-
-  /** The pages' features (RoomsController, SpacesController) decide for the API too. */
-  private needs(key: 'spaces' | 'space'): void {
-    const state = this.features.get(key);
-    if (state && !state.available) throw new FeatureUnavailableError(state.label, state.missingScopes);
   }
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { FEATURE, type FeatureOptions } from './feature';
+import { FEATURE, FEATURE_OF, type FeatureOptions } from './feature';
 import { FeatureGuard } from './feature.guard';
 
 /**
@@ -9,4 +9,12 @@ import { FeatureGuard } from './feature.guard';
  */
 export function Feature(options: FeatureOptions): ClassDecorator {
   return applyDecorators(SetMetadata(FEATURE, options), UseGuards(FeatureGuard));
+}
+
+/**
+ * Puts a handler behind a feature declared elsewhere (by its key), e.g. the JSON API's handlers
+ * behind the pages' features: one scope, one switch, for the page and its API alike.
+ */
+export function FeatureOf(key: string): MethodDecorator {
+  return applyDecorators(SetMetadata(FEATURE_OF, key), UseGuards(FeatureGuard));
 }

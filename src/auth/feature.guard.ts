@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FeatureUnavailableError } from './auth.errors';
-import { FEATURE, type FeatureOptions } from './feature';
+import { FEATURE, FEATURE_OF, type FeatureOptions } from './feature';
 import { FeaturesService } from './features.service';
 
 /** Refuses the pages of a feature whose scopes the integration does not grant, saying which to add. */
@@ -13,8 +13,10 @@ export class FeatureGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const options = this.reflector.get<FeatureOptions | undefined>(FEATURE, context.getClass());
-    const state = options && this.features.get(options.key);
+    const key =
+      this.reflector.get<string | undefined>(FEATURE_OF, context.getHandler()) ??
+      this.reflector.get<FeatureOptions | undefined>(FEATURE, context.getClass())?.key;
+    const state = key === undefined ? undefined : this.features.get(key);
     if (state && !state.available) throw new FeatureUnavailableError(state.label, state.missingScopes);
     return true;
   }

@@ -1,6 +1,8 @@
 import type { WebexCall } from '../webex';
 
 export const FEATURE = 'webex:feature';
+/** On a handler of a controller that serves several features: which one it belongs to. */
+export const FEATURE_OF = 'webex:feature-of';
 
 /** A part of the service that calls Webex, and so needs the scopes of the calls it makes. */
 export interface FeatureOptions {

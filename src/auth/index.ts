@@ -10,6 +10,6 @@ export {
   type SignInFailure,
 } from './auth.errors';
 export type { FeatureOptions, FeatureState } from './feature';
-export { Feature } from './feature.decorator';
+export { Feature, FeatureOf } from './feature.decorator';
 export { FeaturesService, type FeaturesForViews } from './features.service';
 export { safeReturnPath } from './return-path';
