@@ -56,7 +56,7 @@ export const webexCalls = new Histogram({
 
 export const webexRateLimited = new Counter({
   name: 'wxo_webex_rate_limited_total',
-  help: 'Webex answers that were 429 Too Many Requests, by operation',
+  help: 'Webex answers that said slow down (429, or 503 with Retry-After), by operation',
   labelNames: ['operation'] as const,
   registers: [registry],
 });

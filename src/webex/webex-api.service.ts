@@ -289,10 +289,10 @@ export class WebexApiService implements OnModuleDestroy {
       call.attempts++;
       const attemptStarted = Date.now();
       const result = await this.attempt(request, remainingMs);
+      const tookMs = Date.now() - attemptStarted;
       const answered = 'failure' in result ? 'network' : String(result.response.status);
-      webexCallMetric.observe({ operation, status: answered }, (Date.now() - attemptStarted) / 1000);
-      if (answered === '429') webexRateLimited.inc({ operation });
-      const elapsed = `${Date.now() - attemptStarted} ms${call.attempts > 1 ? ` (${Date.now() - call.started} ms in all)` : ''}`;
+      webexCallMetric.observe({ operation, status: answered }, tookMs / 1000);
+      const elapsed = `${tookMs} ms${call.attempts > 1 ? ` (${Date.now() - call.started} ms in all)` : ''}`;
 
       let outcome: AttemptOutcome;
       let error: WebexApiError;
@@ -317,6 +317,8 @@ export class WebexApiService implements OnModuleDestroy {
         }
         const retryAfterSeconds = parseRetryAfter(header(headers, 'retry-after'));
         outcome = { kind: 'status', status, retryAfterSeconds };
+        // Webex's "slow down" by the retry policy's own rule (429, or 503 with Retry-After).
+        if (isRateLimit(outcome)) webexRateLimited.inc({ operation });
         error = this.toError(call, status, retryAfterSeconds, data, trackingId);
         const said = error instanceof WebexGrantRefusedError && error.reason ? ` (${error.reason})` : '';
         line = `${operation} → ${status}${said}, attempt ${call.attempts}, ${elapsed}, trackingId=${error.trackingId ?? '-'}`;
