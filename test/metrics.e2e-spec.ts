@@ -81,12 +81,21 @@ describe('Prometheus metrics', () => {
     await agent.get('/listrooms').expect(200);
     suite.emulator.controls.injectFault({ route: 'rooms', kind: 'rate-limit', retryAfterSeconds: 30, times: 1 });
     await agent.get('/listrooms').expect(503);
+    // Webex also says "slow down" with a 503 and Retry-After: counted by the same rule.
+    suite.emulator.controls.injectFault({
+      route: 'rooms',
+      kind: 'status',
+      status: 503,
+      retryAfterSeconds: 30,
+      times: 1,
+    });
+    await agent.get('/listrooms').expect(503);
     const after = await scrape();
 
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sample(after, name, labels) - sample(before, name, labels);
     expect(delta('wxo_token_refreshes_total', { outcome: 'refreshed' })).toBe(1);
-    expect(delta('wxo_webex_rate_limited_total')).toBe(1);
+    expect(delta('wxo_webex_rate_limited_total')).toBe(2);
     expect(delta('wxo_webex_request_duration_seconds_count', { status: '429' })).toBe(1);
   });
 });
