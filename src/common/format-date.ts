@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { atMostEntries } from '../session';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
@@ -9,7 +10,7 @@ export interface FormattedDate {
 }
 
 /** Formatting dates is the costliest part of a list row; the same timestamps come back on every visit. */
-const formattedDates = new LRUCache<string, FormattedDate>({ max: 20_000 });
+const formattedDates = new LRUCache<string, FormattedDate>(atMostEntries(20_000));
 
 /** Undefined for a value that is not a date: the page shows none rather than a wrong one. */
 export function formatDate(value: string | undefined): FormattedDate | undefined {

@@ -1,6 +1,7 @@
 import { Store, type SessionData } from 'express-session';
 import { LRUCache } from 'lru-cache';
 import { FilePersistence } from './file-persistence';
+import { atMostEntries } from './lru-bound';
 
 /** Expiry follows the wall clock, like cookie expiry does (and like fake timers in specs). */
 export const wallClock = { now: () => Date.now() };
@@ -16,7 +17,11 @@ export class BoundedMemoryStore extends Store {
 
   constructor(options: { max: number; ttlSeconds: number; persistFile?: string }) {
     super();
-    this.cache = new LRUCache<string, string>({ max: options.max, ttl: options.ttlSeconds * 1000, perf: wallClock });
+    this.cache = new LRUCache<string, string>({
+      ...atMostEntries(options.max),
+      ttl: options.ttlSeconds * 1000,
+      perf: wallClock,
+    });
     if (options.persistFile) {
       this.persistence = new FilePersistence(this.cache, options.persistFile);
       this.persistence.load();

@@ -7,3 +7,4 @@ export { BoundedMemoryStore } from './bounded-memory.store';
 export { SessionStoreHealth } from './session-store.health';
 export { StoreUnavailableError } from './store-unavailable.error';
 export type { SessionUser } from './session.types';
+export { atMostEntries } from './lru-bound';

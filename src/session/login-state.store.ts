@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { wallClock } from './bounded-memory.store';
 import { FilePersistence } from './file-persistence';
+import { atMostEntries } from './lru-bound';
 
 /** A sign-in that went to Webex and has not come back yet, keyed by its `state`. */
 export interface PendingSignIn {
@@ -26,7 +27,11 @@ export class MemoryLoginStateStore extends LoginStateStore {
 
   constructor(options: { max?: number; persistFile?: string } = {}) {
     super();
-    this.cache = new LRUCache<string, PendingSignIn>({ max: options.max ?? 20_000, ttl: 600_000, perf: wallClock });
+    this.cache = new LRUCache<string, PendingSignIn>({
+      ...atMostEntries(options.max ?? 20_000),
+      ttl: 600_000,
+      perf: wallClock,
+    });
     if (options.persistFile) {
       this.persistence = new FilePersistence(this.cache, options.persistFile);
       this.persistence.load();

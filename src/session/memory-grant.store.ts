@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { wallClock } from './bounded-memory.store';
 import { FilePersistence } from './file-persistence';
+import { atMostEntries } from './lru-bound';
 import { GrantStore, type GrantStoreOptions } from './grant.store';
 
 /** Grants for one process: bounded, expiring, with an in-process refresh lock. */
@@ -12,7 +13,7 @@ export class MemoryGrantStore extends GrantStore {
 
   constructor(options: GrantStoreOptions & { max: number; persistFile?: string }) {
     super(options);
-    this.cache = new LRUCache<string, string>({ max: options.max, ttl: options.ttlMs, perf: wallClock });
+    this.cache = new LRUCache<string, string>({ ...atMostEntries(options.max), ttl: options.ttlMs, perf: wallClock });
     if (options.persistFile) {
       this.persistence = new FilePersistence(this.cache, options.persistFile);
       this.persistence.load();

@@ -11,6 +11,7 @@ import type { ConfigType } from '@nestjs/config';
 import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
 import session, { Store, type SessionData } from 'express-session';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { appConfig, sessionConfig, webexConfig } from '../config';
 import { BoundedMemoryStore } from './bounded-memory.store';
@@ -146,6 +147,11 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
       // Not rolling: a Set-Cookie on every answer would let a late answer put back an old session
       // id after sign-in. The idle timeout lives in the store, pushed out by touch on each request.
       rolling: false,
+      // Every request without a cookie gets a new (unsaved) session id. express-session's default
+      // draws 24 bytes through crypto.randomBytes each time, the largest part of its cost on the
+      // signed-out home page (bench/RESULTS.md); a v4 UUID comes from Node's pooled CSPRNG buffer
+      // and still carries 122 random bits, beside the cookie's HMAC signature.
+      genid: () => randomUUID(),
       cookie: {
         httpOnly: true,
         // Strict would drop the cookie on the redirect back from Webex.
