@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as prettier from 'prettier';
 import type { BareServerConfig } from './bare-server';
+import type { StackFloorConfig, StackLayer } from './stack-floor';
 import { CpuMeter, type CpuUse, type QuietCheck, round, waitForLoadAverage, waitForQuiet } from './lib/cpu';
 import { CountingAgent, request, requestJson } from './lib/http';
 import { cannon, type LoadOptions, type LoadResult, problemsOf } from './lib/load';
@@ -55,6 +56,7 @@ const USER = { handle: 'alice', displayName: 'Alice Sandbox', rooms: 7 };
 const FIGURE_KEYS = [
   'home',
   'bare-home',
+  'floor',
   'listrooms',
   'bare-rooms',
   'connections',
@@ -344,6 +346,30 @@ class Bench {
     });
   }
 
+  /**
+   * The fixed stack's own cost for the same page, layer by layer (bench/stack-floor.ts): what
+   * the home page costs before any of the service's code runs.
+   */
+  async stackFloor(): Promise<void> {
+    const page = this.homePage as NonNullable<Bench['homePage']>;
+    const layers: [StackLayer, string][] = [
+      ['nest', 'Nest on Express sending the same home bytes'],
+      ['session', '… + express-session as the service configures it'],
+      ['render', '… + the page rendered by hbs from views/'],
+      ['required', '… + security headers (helmet) and a request line (pino-http)'],
+    ];
+    log('2b. the fixed stack alone, layer by layer, answering the same home page');
+    for (const [layer, title] of layers) {
+      const port = await freePort();
+      await this.withFloor({ layer, port, ...page }, async (url) => {
+        await this.warm(url);
+        // The rendered page must be the service's own bytes: the same template work, nothing less.
+        const runs = await this.runs(`stack floor (${layer}) GET /`, () => this.load({ url, expectBody: page.body }));
+        this.addFigure(loadFigure(`floor-${layer}`, `2b. Stack floor: ${title}`, runs));
+      });
+    }
+  }
+
   async listrooms(): Promise<{ rps0?: number; rps20?: number }> {
     const url = `${this.serviceOrigin}/listrooms`;
     const headers = { cookie: this.cookie };
@@ -427,6 +453,31 @@ class Bench {
     });
   }
 
+  /** The stack's own cost for a signed-in page that makes one Webex call through HttpService. */
+  private async stackFloorRooms(roomsUrl: string, accessToken: string): Promise<void> {
+    const page = this.roomsPage as NonNullable<Bench['roomsPage']>;
+    log('4b. the fixed stack alone: a signed-in session and one /rooms call through HttpService, 0 ms latency');
+    await this.setRoomsLatency(0);
+    await this.withFloor({ layer: 'rooms', port: await freePort(), ...page, roomsUrl, accessToken }, async (url) => {
+      const start = await request(`${url}start`);
+      const cookie = String([start.headers['set-cookie']].flat()[0] ?? '').split(';')[0];
+      if (start.status !== 204 || !cookie) throw new Error(`stack floor: GET /start gave no session (${start.status})`);
+      const headers = { cookie };
+      const pageUrl = `${url}listrooms`;
+      await this.warm(pageUrl, headers);
+      const runs = await this.runs('stack floor (rooms) GET /listrooms', () =>
+        this.load({ url: pageUrl, headers, expectBody: page.body }),
+      );
+      this.addFigure(
+        loadFigure(
+          'floor-rooms',
+          '4b. Stack floor: Nest + express-session (signed in) + one `/rooms` call through HttpService, same `/listrooms` bytes (no render)',
+          runs,
+        ),
+      );
+    });
+  }
+
   async bareRooms(serviceRps: { rps0?: number; rps20?: number }): Promise<void> {
     log('4. bare node:http server: the same /rooms call per request, the same /listrooms bytes');
     const tokens = await this.emulatorControl<{ access_token: string }>('tokens', {
@@ -434,11 +485,13 @@ class Bench {
       clientId: CLIENT_ID,
     });
     const page = this.roomsPage as NonNullable<Bench['roomsPage']>;
+    const roomsUrl = `${this.emulatorOrigin}/v1/rooms?max=1000&sortBy=lastactivity`;
+    if (this.args.only.has('floor')) await this.stackFloorRooms(roomsUrl, tokens.access_token);
     const config: BareServerConfig = {
       mode: 'rooms',
       port: await freePort(),
       ...page,
-      roomsUrl: `${this.emulatorOrigin}/v1/rooms?max=1000&sortBy=lastactivity`,
+      roomsUrl,
       accessToken: tokens.access_token,
     };
     await this.withBare(config, async (url) => {
@@ -715,6 +768,26 @@ class Bench {
       await this.stop(`bare-${config.mode}`);
     }
   }
+  private async withFloor(config: StackFloorConfig, body: (url: string) => Promise<void>): Promise<void> {
+    mkdirSync(OUT, { recursive: true });
+    const name = `floor-${config.layer}`;
+    const file = join(OUT, `${name}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const child = this.children.spawn(
+      name,
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'bench/stack-floor.ts', file],
+      // Production, as the service runs: Express caches views only then.
+      { cwd: ROOT, cpus: SERVICE_CPU, env: { NODE_ENV: 'production' } },
+    );
+    this.named.set(name, child);
+    try {
+      await waitForOutput(child, /listening/);
+      await body(`http://127.0.0.1:${config.port}/`);
+    } finally {
+      await this.stop(name);
+    }
+  }
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -734,7 +807,8 @@ function loadFigure<T extends LoadResult>(
   runs: Run<T>[],
   target?: { target: string; met: (m: Record<string, number>) => boolean },
 ): Figure {
-  const server = key.startsWith('bare-') ? `bare-${key.split('-')[1]}` : 'service';
+  // bare-home, bare-rooms-0 → bare-home, bare-rooms; floor-nest → floor-nest.
+  const server = /^(bare|floor)-/.test(key) ? key.split('-').slice(0, 2).join('-') : 'service';
   const m: Record<string, number> = {
     rps: median(runs.map((r) => r.value.rps)),
     p50Ms: median(runs.map((r) => r.value.p50Ms)),
@@ -867,6 +941,7 @@ async function main(): Promise<void> {
     const has = (key: FigureKey): boolean => args.only.has(key);
     const homeRps = has('home') ? await bench.home() : undefined;
     if (has('bare-home')) await bench.bareHome(homeRps);
+    if (has('floor')) await bench.stackFloor();
     const roomsRps = has('listrooms') ? await bench.listrooms() : {};
     if (has('connections') && !has('listrooms')) await bench.connections();
     if (has('bare-rooms')) await bench.bareRooms(roomsRps);
