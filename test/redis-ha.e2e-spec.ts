@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebexEmulator } from '../src/sandbox';
@@ -143,6 +144,55 @@ describeWithRedisServer('Redis Sentinel: the service follows a failover by itsel
     // Every session the replica had is still there, on both instances.
     for (const browser of browsers) {
       for (const app of apps) expect(h1Of((await browser.get(app, '/')).text)).toBe(HOME_SIGNED_IN);
+    }
+  });
+});
+
+describeWithRedisServer('Redis Sentinel with the password and database given in REDIS_URL', () => {
+  const redis = new RedisProcesses();
+  const password = `pw/${randomBytes(12).toString('base64url')}`;
+  let emulator: WebexEmulator;
+  let app: BootedApp;
+  let primary: number;
+
+  beforeAll(async () => {
+    primary = await redis.start([`requirepass ${password}`], false, password);
+    const sentinel = await redis.start(
+      [`sentinel monitor ${MASTER} 127.0.0.1 ${primary} 1`, `sentinel auth-pass ${MASTER} ${password}`],
+      true,
+    );
+    emulator = await startTestEmulator({ autoConsentUser: 'alice' });
+    app = await bootApp(
+      emulator,
+      deploymentEnv({
+        REDIS_SENTINELS: `127.0.0.1:${sentinel}`,
+        REDIS_SENTINEL_MASTER: MASTER,
+        // Only the credentials and the database count with sentinels: nothing listens on port 1.
+        REDIS_URL: `redis://:${encodeURIComponent(password)}@127.0.0.1:1/5`,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator?.close();
+    await redis.stopAll();
+  });
+
+  it('signs in, with the session kept in database 5 of the password-protected primary', async () => {
+    const browser = new Browser();
+    await browser.signIn(app, app);
+    const home = await browser.get(app, '/');
+    expect(home.status).toBe(200);
+    expect(h1Of(home.text)).toBe(HOME_SIGNED_IN);
+
+    const client = new Redis(primary, '127.0.0.1', { password, db: 5, maxRetriesPerRequest: 1 });
+    try {
+      expect((await client.keys('wxo:sess:*')).length).toBe(1);
+      await client.select(0);
+      expect(await client.keys('wxo:*')).toEqual([]);
+    } finally {
+      client.disconnect();
     }
   });
 });

@@ -227,9 +227,17 @@ describe(load.name, () => {
       { REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_MASTER: 'm', REDIS_CLUSTER_NODES: 'b:2' },
       /^REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other/,
     ],
+    [{ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://:pw@cluster/3' }, /database other than 0.*Redis Cluster/],
   ])('rejects a Redis location that cannot work: %p', (env, problem) => {
     expect(problemsOf(env)).toContainEqual(expect.stringMatching(problem));
   });
+
+  it.each(['redis://:pw@cluster', 'redis://:pw@cluster/', 'redis://user:pw@cluster/0'])(
+    'takes a cluster’s credentials from REDIS_URL=%p without a database',
+    (url) => {
+      expect(loadConfiguration({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: url }).session.redisUrl).toBe(url);
+    },
+  );
 
   it.each([
     ['oauth', true],

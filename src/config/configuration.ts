@@ -199,6 +199,11 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       'REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: a Redis is either watched by sentinels or a cluster',
     );
   }
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL && !/^rediss?:\/\/[^/]*\/?0?$/.test(env.REDIS_URL)) {
+    problems.push(
+      'REDIS_URL names a database other than 0, which a Redis Cluster does not have: with REDIS_CLUSTER_NODES, REDIS_URL gives only the user and password, e.g. REDIS_URL=redis://:password@cluster',
+    );
+  }
   if (Boolean(env.REDIS_SENTINELS) !== Boolean(env.REDIS_SENTINEL_MASTER)) {
     problems.push(
       'REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together: the sentinels, and the name of the primary they watch',

@@ -12,6 +12,21 @@ export interface RedisLocation {
   redisClusterNodes?: { host: string; port: number }[];
 }
 
+/**
+ * What REDIS_URL says besides where: user, password and database. With Sentinel or Cluster the
+ * servers are found through REDIS_SENTINELS or REDIS_CLUSTER_NODES, but they ask for the same
+ * credentials, so REDIS_URL gives them in every shape (its host and port serve one server only).
+ */
+export function credentialsOf(redisUrl: string): Pick<RedisOptions, 'username' | 'password' | 'db'> {
+  const url = new URL(redisUrl);
+  const db = Number(url.pathname.slice(1) || 0);
+  return {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(db ? { db } : {}),
+  };
+}
+
 /** Reconnects forever, backing off to at most 2 s (readiness and 503s say the rest meanwhile). */
 const retryStrategy = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000);
 
@@ -32,14 +47,18 @@ export function createRedisClient(location: RedisLocation | string, logger = new
   };
   let client: RedisClient;
   if (where.redisClusterNodes) {
+    // A cluster has database 0 only (configuration refuses another).
+    const { username, password } = credentialsOf(where.redisUrl);
     client = new Cluster(where.redisClusterNodes, {
       enableOfflineQueue: false,
       clusterRetryStrategy: retryStrategy,
-      redisOptions: options,
+      redisOptions: { ...options, username, password },
     });
   } else if (where.redisSentinels && where.redisSentinelMaster) {
     client = new Redis({
       ...options,
+      // For the primary and its replicas; the sentinels themselves are asked without a password.
+      ...credentialsOf(where.redisUrl),
       sentinels: where.redisSentinels,
       name: where.redisSentinelMaster,
       role: 'master',

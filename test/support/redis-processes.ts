@@ -21,8 +21,11 @@ export class RedisProcesses {
     process.once('exit', this.killOnExit);
   }
 
-  /** Starts redis-server with `config` lines (plus port, bind, no persistence) and waits until it answers. */
-  async start(config: string[] = [], sentinel = false): Promise<number> {
+  /**
+   * Starts redis-server with `config` lines (plus port, bind, no persistence) and waits until it
+   * answers (to `password`, for a server started with requirepass).
+   */
+  async start(config: string[] = [], sentinel = false, password?: string): Promise<number> {
     const port = await freePort();
     const file = join(this.dir, `${port}.conf`);
     const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${this.dir}`, "save ''", 'appendonly no', ...config];
@@ -30,6 +33,7 @@ export class RedisProcesses {
     const child = spawn('redis-server', sentinel ? [file, '--sentinel'] : [file], { stdio: 'ignore' });
     this.children.set(port, child);
     const client = new Redis(port, '127.0.0.1', {
+      password,
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
