@@ -232,7 +232,7 @@ describe(load.name, () => {
     expect(problemsOf(env)).toContainEqual(expect.stringMatching(problem));
   });
 
-  it.each(['redis://:pw@cluster', 'redis://:pw@cluster/', 'redis://user:pw@cluster/0'])(
+  it.each(['redis://:pw@cluster', 'redis://:pw@cluster/', 'redis://user:pw@cluster/0', 'rediss://:pw@cluster?x=1'])(
     'takes a cluster’s credentials from REDIS_URL=%p without a database',
     (url) => {
       expect(loadConfiguration({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: url }).session.redisUrl).toBe(url);

@@ -199,7 +199,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       'REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: a Redis is either watched by sentinels or a cluster',
     );
   }
-  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL && !/^rediss?:\/\/[^/]*\/?0?$/.test(env.REDIS_URL)) {
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL && redisDatabaseOf(env.REDIS_URL) !== 0) {
     problems.push(
       'REDIS_URL names a database other than 0, which a Redis Cluster does not have: with REDIS_CLUSTER_NODES, REDIS_URL gives only the user and password, e.g. REDIS_URL=redis://:password@cluster',
     );
@@ -329,6 +329,15 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       host: '127.0.0.1',
     },
   };
+}
+
+/** The database a redis:// URL names in its path (0 when it names none or cannot be read). */
+function redisDatabaseOf(url: string): number {
+  try {
+    return Number(new URL(url).pathname.slice(1) || 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** `host:port,host:port` (validated already) as a list, or undefined when not set. */
