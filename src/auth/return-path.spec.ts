@@ -40,6 +40,8 @@ describe(safeReturnPath.name, () => {
     ['a loop through login', '/login'],
     ['a loop through logout', '/logout'],
     ['the callback', '/oauth?code=x'],
+    ['a loop through login in capitals, which Express routes the same', '/LOGIN'],
+    ['the callback with a trailing slash', '/OAuth/?code=x'],
     ['too long', `/${'a'.repeat(3000)}`],
     ['userinfo trick', '//user@evil.test'],
     ['triple slash', '///evil.test'],

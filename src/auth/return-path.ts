@@ -31,7 +31,7 @@ export function safeReturnPath(candidate: unknown): string | undefined {
     return undefined;
   }
   if (url.origin !== base) return undefined;
-  // Sign-in pages themselves are never a destination: they would loop.
-  if (/^\/(login|logout|oauth)(\/|$|\?)/.test(url.pathname)) return undefined;
+  // Sign-in pages themselves are never a destination: they would loop. Any case, as Express matches routes.
+  if (/^\/(login|logout|oauth)(\/|$)/i.test(url.pathname)) return undefined;
   return url.pathname + url.search;
 }
