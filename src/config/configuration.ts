@@ -1,4 +1,5 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
+import { redisCredentialsOf } from './redis-url';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigValidationError, EnvironmentVariables, LogLevelName, validateEnvironment } from './env.validation';
@@ -199,7 +200,7 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       'REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other: a Redis is either watched by sentinels or a cluster',
     );
   }
-  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL && redisDatabaseOf(env.REDIS_URL) !== 0) {
+  if (env.REDIS_CLUSTER_NODES && env.REDIS_URL && clusterDatabaseNamed(env.REDIS_URL)) {
     problems.push(
       'REDIS_URL names a database other than 0, which a Redis Cluster does not have: with REDIS_CLUSTER_NODES, REDIS_URL gives only the user and password, e.g. REDIS_URL=redis://:password@cluster',
     );
@@ -331,12 +332,12 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
   };
 }
 
-/** The database a redis:// URL names in its path (0 when it names none or cannot be read). */
-function redisDatabaseOf(url: string): number {
+/** Whether REDIS_URL names a database other than 0 (one it cannot read is left to the client to refuse). */
+function clusterDatabaseNamed(url: string): boolean {
   try {
-    return Number(new URL(url).pathname.slice(1) || 0);
+    return redisCredentialsOf(url).db !== undefined;
   } catch {
-    return 0;
+    return false;
   }
 }
 

@@ -34,3 +34,4 @@ export { loadConfiguration, SANDBOX_CLIENT } from './configuration';
 export type { Configuration } from './configuration';
 export { ConfigValidationError } from './env.validation';
 export { apiConfig, loadApiConfiguration, type ApiConfiguration } from './api.config';
+export { redisCredentialsOf } from './redis-url';

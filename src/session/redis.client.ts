@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import { redisCredentialsOf } from '../config';
 
 /** One Redis, a primary found through Sentinel, or a Cluster: the stores only use commands all three share. */
 export type RedisClient = Redis | Cluster;
@@ -10,21 +11,6 @@ export interface RedisLocation {
   redisSentinels?: { host: string; port: number }[];
   redisSentinelMaster?: string;
   redisClusterNodes?: { host: string; port: number }[];
-}
-
-/**
- * What REDIS_URL says besides where: user, password and database. With Sentinel or Cluster the
- * servers are found through REDIS_SENTINELS or REDIS_CLUSTER_NODES, but they ask for the same
- * credentials, so REDIS_URL gives them in every shape (its host and port serve one server only).
- */
-export function credentialsOf(redisUrl: string): Pick<RedisOptions, 'username' | 'password' | 'db'> {
-  const url = new URL(redisUrl);
-  const db = Number(url.pathname.slice(1) || 0);
-  return {
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(db ? { db } : {}),
-  };
 }
 
 /** Reconnects forever, backing off to at most 2 s (readiness and 503s say the rest meanwhile). */
@@ -48,7 +34,7 @@ export function createRedisClient(location: RedisLocation | string, logger = new
   let client: RedisClient;
   if (where.redisClusterNodes) {
     // A cluster has database 0 only (configuration refuses another).
-    const { username, password } = credentialsOf(where.redisUrl);
+    const { username, password } = redisCredentialsOf(where.redisUrl);
     client = new Cluster(where.redisClusterNodes, {
       enableOfflineQueue: false,
       clusterRetryStrategy: retryStrategy,
@@ -58,7 +44,7 @@ export function createRedisClient(location: RedisLocation | string, logger = new
     client = new Redis({
       ...options,
       // For the primary and its replicas; the sentinels themselves are asked without a password.
-      ...credentialsOf(where.redisUrl),
+      ...redisCredentialsOf(where.redisUrl),
       sentinels: where.redisSentinels,
       name: where.redisSentinelMaster,
       role: 'master',
