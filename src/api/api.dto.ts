@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ROOM_ID_PATTERN } from '../spaces';
 
 /*
  * What the API takes and gives, as classes: class-validator checks the input, @nestjs/swagger
@@ -38,13 +39,12 @@ export class SpacesQueryDto {
 }
 
 export class SpaceParamsDto {
-  /** Webex ids are base64 (or base64url) text; anything else is not worth asking Webex about. */
   @ApiProperty({
     description: 'A space id, as `GET /api/v1/spaces` gives it.',
     example: 'Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQtNDNmMS0zYjU4LTkxNDctZjE0YmIwYzRkMTU0',
-    pattern: '^[A-Za-z0-9+/=_-]{1,512}$',
+    pattern: ROOM_ID_PATTERN.source,
   })
-  @Matches(/^[A-Za-z0-9+/=_-]{1,512}$/, { message: 'roomId must be a Webex space id (base64 text)' })
+  @Matches(ROOM_ID_PATTERN, { message: 'roomId must be a Webex space id (base64 text)' })
   roomId!: string;
 }
 

@@ -4,6 +4,7 @@ import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { Request } from 'express';
 import { FeatureOf, SessionTokensService } from '../auth';
 import { sessionConfig } from '../config';
+import { fetchSpace, memberName } from '../spaces';
 import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
 import {
   SPACES_DEFAULT_LIMIT,
@@ -33,7 +34,7 @@ export function toSpaceDto(room: WebexRoom): SpaceDto {
 function toMemberDto(member: WebexMembership) {
   return {
     ...(member.personId ? { personId: member.personId } : {}),
-    displayName: member.personDisplayName ?? member.personEmail ?? 'Someone',
+    displayName: memberName(member),
     ...(member.personEmail ? { email: member.personEmail } : {}),
     isModerator: member.isModerator ?? false,
   };
@@ -98,12 +99,7 @@ export class SpacesApiController {
     @Req() req: Request,
     @Param(apiValidationPipe()) { roomId }: SpaceParamsDto,
   ): Promise<SpaceDetailsDto> {
-    const [room, members] = await this.tokens.withAccessToken(req, (token) =>
-      Promise.all([
-        this.webex.get(webexCalls.room, token, { params: { roomId } }),
-        this.webex.list(webexCalls.memberships, token, { query: { roomId } }),
-      ]),
-    );
+    const [room, members] = await this.tokens.withAccessToken(req, (token) => fetchSpace(this.webex, token, roomId));
     return {
       space: toSpaceDto(room),
       members: { items: members.items.map(toMemberDto), truncated: members.truncated },

@@ -4,10 +4,10 @@ import type { Request } from 'express';
 import { Feature, SessionTokensService } from '../auth';
 import { formatDate } from '../common';
 import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
+import { fetchSpace, memberName, ROOM_ID_PATTERN } from './space';
 
 export class SpaceParams {
-  /** Webex ids are base64 (or base64url) text; anything else is not worth asking Webex about. */
-  @Matches(/^[A-Za-z0-9+/=_-]{1,512}$/)
+  @Matches(ROOM_ID_PATTERN)
   roomId!: string;
 }
 
@@ -21,7 +21,7 @@ export function toSpaceView(room: WebexRoom, members: { items: WebexMembership[]
       lastActivity: formatDate(room.lastActivity),
     },
     members: members.items.map((member) => ({
-      name: member.personDisplayName ?? member.personEmail ?? 'Someone',
+      name: memberName(member),
       email: member.personEmail,
       moderator: member.isModerator ?? false,
     })),
@@ -42,12 +42,7 @@ export class SpacesController {
   @Get(':roomId')
   @Render('space')
   async space(@Req() req: Request, @Param(new ValidationPipe()) { roomId }: SpaceParams) {
-    const [room, members] = await this.tokens.withAccessToken(req, (token) =>
-      Promise.all([
-        this.webex.get(webexCalls.room, token, { params: { roomId } }),
-        this.webex.list(webexCalls.memberships, token, { query: { roomId } }),
-      ]),
-    );
+    const [room, members] = await this.tokens.withAccessToken(req, (token) => fetchSpace(this.webex, token, roomId));
     return toSpaceView(room, members);
   }
 }

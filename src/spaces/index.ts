@@ -1,0 +1,1 @@
+export { fetchSpace, memberName, ROOM_ID_PATTERN } from './space';
