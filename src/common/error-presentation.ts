@@ -63,27 +63,22 @@ const SIGN_IN_MESSAGES: Record<SignInFailure, { status: number; title: string; m
   },
 };
 
-const STATUS_TITLES: Record<number, string> = {
-  400: 'Request not understood',
-  401: 'Not signed in',
-  403: 'Request refused',
-  404: 'Page not found',
-  405: 'Method not allowed',
-  413: 'Request too large',
-  414: 'Address too long',
-  429: 'Too many requests',
+/** What a person is told for a client error, by status: a title for the page, and what to do. */
+const CLIENT_ERRORS: Record<number, { title: string; message: string }> = {
+  400: { title: 'Request not understood', message: 'The request could not be understood.' },
+  401: { title: 'Not signed in', message: 'Please sign in first.' },
+  403: { title: 'Request refused', message: 'This request is not allowed.' },
+  404: {
+    title: 'Page not found',
+    message: 'There is no page at this address. Check the address, or go back to the home page.',
+  },
+  405: { title: 'Method not allowed', message: 'This method is not allowed here.' },
+  413: { title: 'Request too large', message: 'The request is too large.' },
+  414: { title: 'Address too long', message: 'The address is too long.' },
+  429: { title: 'Too many requests', message: 'Too many requests. Please wait a moment and try again.' },
 };
 
-const STATUS_MESSAGES: Record<number, string> = {
-  400: 'The request could not be understood.',
-  401: 'Please sign in first.',
-  403: 'This request is not allowed.',
-  404: 'There is no page at this address. Check the address, or go back to the home page.',
-  405: 'This method is not allowed here.',
-  413: 'The request is too large.',
-  414: 'The address is too long.',
-  429: 'Too many requests. Please wait a moment and try again.',
-};
+const OTHER_CLIENT_ERROR = { title: 'Request not accepted', message: 'The request was not accepted.' };
 
 export function presentError(error: unknown): ErrorPresentation {
   if (error instanceof NotSignedInError) {
@@ -168,24 +163,15 @@ export function presentError(error: unknown): ErrorPresentation {
           : 'Webex could not be reached or failed to answer. Please try again in a moment.';
     return { status: 502, title: 'Webex failed', message, trackingId: error.trackingId };
   }
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    if (status >= 400 && status < 500) {
-      return {
-        status,
-        title: STATUS_TITLES[status] ?? 'Request not accepted',
-        message: STATUS_MESSAGES[status] ?? 'The request was not accepted.',
-      };
-    }
-  }
-  // Errors from Express middleware (body parsers, bad URIs) carry an http-errors status.
-  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  // Nest's HttpException, or an error from Express middleware (bad URIs) with an http-errors status.
+  const status =
+    error instanceof HttpException
+      ? error.getStatus()
+      : typeof error === 'object' && error !== null
+        ? (error as { status?: unknown }).status
+        : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return {
-      status,
-      title: STATUS_TITLES[status] ?? 'Request not accepted',
-      message: STATUS_MESSAGES[status] ?? 'The request was not accepted.',
-    };
+    return { status, ...(CLIENT_ERRORS[status] ?? OTHER_CLIENT_ERROR) };
   }
   return { status: 500, title: 'Something went wrong', message: 'Something went wrong on our side. Please try again.' };
 }
