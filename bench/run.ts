@@ -750,36 +750,33 @@ class Bench {
     }
   }
 
-  private async withBare(config: BareServerConfig, body: (url: string) => Promise<void>): Promise<void> {
-    mkdirSync(OUT, { recursive: true });
-    const file = join(OUT, `bare-${config.mode}.json`);
-    writeFileSync(file, JSON.stringify(config));
-    const child = this.children.spawn(
-      `bare-${config.mode}`,
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'bench/bare-server.ts', file],
-      { cwd: ROOT, cpus: SERVICE_CPU },
-    );
-    this.named.set(`bare-${config.mode}`, child);
-    try {
-      await waitForOutput(child, /listening/);
-      await body(`http://127.0.0.1:${config.port}/`);
-    } finally {
-      await this.stop(`bare-${config.mode}`);
-    }
+  private withBare(config: BareServerConfig, body: (url: string) => Promise<void>): Promise<void> {
+    return this.withReference(`bare-${config.mode}`, 'bench/bare-server.ts', config, body);
   }
-  private async withFloor(config: StackFloorConfig, body: (url: string) => Promise<void>): Promise<void> {
+
+  private withFloor(config: StackFloorConfig, body: (url: string) => Promise<void>): Promise<void> {
+    // Production, as the service runs: Express caches views only then.
+    return this.withReference(`floor-${config.layer}`, 'bench/stack-floor.ts', config, body, {
+      NODE_ENV: 'production',
+    });
+  }
+
+  /** Runs a reference server (`script` with `config` as its JSON file) on the service's core while `body` measures it. */
+  private async withReference(
+    name: string,
+    script: string,
+    config: { port: number },
+    body: (url: string) => Promise<void>,
+    env?: Record<string, string>,
+  ): Promise<void> {
     mkdirSync(OUT, { recursive: true });
-    const name = `floor-${config.layer}`;
     const file = join(OUT, `${name}.json`);
     writeFileSync(file, JSON.stringify(config));
-    const child = this.children.spawn(
-      name,
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'bench/stack-floor.ts', file],
-      // Production, as the service runs: Express caches views only then.
-      { cwd: ROOT, cpus: SERVICE_CPU, env: { NODE_ENV: 'production' } },
-    );
+    const child = this.children.spawn(name, process.execPath, ['-r', 'ts-node/register/transpile-only', script, file], {
+      cwd: ROOT,
+      cpus: SERVICE_CPU,
+      ...(env ? { env } : {}),
+    });
     this.named.set(name, child);
     try {
       await waitForOutput(child, /listening/);
