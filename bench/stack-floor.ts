@@ -3,8 +3,8 @@
  * code, in three layers, so the bench can say what the stack alone costs per page:
  *
  *   nest:    Nest on Express (no body parsers, no logger), a controller sending the home page's bytes.
- *   session: + express-session as SessionModule configures it (memory store, nothing saved for a
- *            visitor without a cookie, the same cookie options and id generator).
+ *   session: + express-session with SessionModule's own options (sessionOptions: memory store,
+ *            nothing saved for a visitor without a cookie, the same cookie options and id generator).
  *   render:  + the page rendered by hbs from views/ (index.hbs in the layout partial), as the service does.
  *   required: + what the product asks of every answer, each by its maintained library: security
  *            headers (helmet's defaults) and one request line per request (pino-http, to standard
@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { BoundedMemoryStore } from '../src/session';
+import { BoundedMemoryStore, sessionOptions } from '../src/session';
 
 export type StackLayer = 'nest' | 'session' | 'render' | 'required' | 'rooms';
 
@@ -109,16 +109,12 @@ async function main(): Promise<void> {
   }
   if (config.layer !== 'nest') {
     app.use(
-      session({
-        name: 'wxo.sid',
-        secret: randomUUID(),
-        store: new BoundedMemoryStore({ max: 100_000, ttlSeconds: 3600 }),
-        resave: false,
-        saveUninitialized: false,
-        rolling: false,
-        genid: () => randomUUID(),
-        cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' },
-      }),
+      session(
+        sessionOptions(
+          { cookieName: 'wxo.sid', secrets: [randomUUID()], secureCookie: false },
+          new BoundedMemoryStore({ max: 100_000, ttlSeconds: 3600 }),
+        ),
+      ),
     );
   }
   if (config.layer === 'render' || config.layer === 'required') {

@@ -1,4 +1,4 @@
-export { SessionModule, SESSION_STORE, REDIS_CLIENT } from './session.module';
+export { SessionModule, SESSION_STORE, REDIS_CLIENT, sessionOptions } from './session.module';
 export type { RedisClient } from './redis.client';
 export { SessionService } from './session.service';
 export { LoginStateStore, MemoryLoginStateStore, type PendingSignIn } from './login-state.store';

@@ -10,7 +10,7 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import RedisStore from 'connect-redis';
 import type { NextFunction, Request, Response } from 'express';
-import session, { Store, type SessionData } from 'express-session';
+import session, { Store, type SessionData, type SessionOptions } from 'express-session';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { appConfig, sessionConfig, webexConfig } from '../config';
@@ -41,6 +41,35 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
   if (data.signedInAt === undefined) return config.idleTimeoutSeconds;
   const left = Math.ceil((data.signedInAt + config.absoluteTimeoutSeconds * 1000 - now) / 1000);
   return Math.max(1, Math.min(config.idleTimeoutSeconds, left));
+}
+
+/** express-session as this service runs it (SessionModule; bench/stack-floor.ts measures the same). */
+export function sessionOptions(
+  config: Pick<SessionConfig, 'cookieName' | 'secrets' | 'secureCookie'>,
+  store: Store,
+): SessionOptions {
+  return {
+    name: config.cookieName,
+    secret: config.secrets,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    // Not rolling: a Set-Cookie on every answer would let a late answer put back an old session
+    // id after sign-in. The idle timeout lives in the store, pushed out by touch on each request.
+    rolling: false,
+    // Every request without a cookie gets a new (unsaved) session id. express-session's default
+    // draws 24 bytes through crypto.randomBytes each time, the largest part of its cost on the
+    // signed-out home page (bench/RESULTS.md); a v4 UUID comes from Node's pooled CSPRNG buffer
+    // and still carries 122 random bits, beside the cookie's HMAC signature.
+    genid: () => randomUUID(),
+    cookie: {
+      httpOnly: true,
+      // Strict would drop the cookie on the redirect back from Webex.
+      sameSite: 'lax',
+      secure: config.secureCookie ? true : 'auto',
+      path: '/',
+    },
+  };
 }
 
 @Module({
@@ -138,28 +167,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const middleware = session({
-      name: this.config.cookieName,
-      secret: this.config.secrets,
-      store: this.store,
-      resave: false,
-      saveUninitialized: false,
-      // Not rolling: a Set-Cookie on every answer would let a late answer put back an old session
-      // id after sign-in. The idle timeout lives in the store, pushed out by touch on each request.
-      rolling: false,
-      // Every request without a cookie gets a new (unsaved) session id. express-session's default
-      // draws 24 bytes through crypto.randomBytes each time, the largest part of its cost on the
-      // signed-out home page (bench/RESULTS.md); a v4 UUID comes from Node's pooled CSPRNG buffer
-      // and still carries 122 random bits, beside the cookie's HMAC signature.
-      genid: () => randomUUID(),
-      cookie: {
-        httpOnly: true,
-        // Strict would drop the cookie on the redirect back from Webex.
-        sameSite: 'lax',
-        secure: this.config.secureCookie ? true : 'auto',
-        path: '/',
-      },
-    });
+    const middleware = session(sessionOptions(this.config, this.store));
     const absoluteTimeout = (req: Request, res: Response, next: NextFunction) => {
       if (this.sessions.isExpired(req.session)) {
         delete req.session.user;
