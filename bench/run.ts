@@ -354,7 +354,7 @@ class Bench {
     const page = this.homePage as NonNullable<Bench['homePage']>;
     const layers: [StackLayer, string][] = [
       ['nest', 'Nest on Express sending the same home bytes'],
-      ['session', '… + express-session as the service configures it'],
+      ['session', '… + express-session as the service mounts it (run for a request with its cookie)'],
       ['render', '… + the page rendered by hbs from views/'],
       ['required', '… + security headers (helmet) and a request line (pino-http)'],
     ];

@@ -3,8 +3,8 @@
  * code, in three layers, so the bench can say what the stack alone costs per page:
  *
  *   nest:    Nest on Express (no body parsers, no logger), a controller sending the home page's bytes.
- *   session: + express-session with SessionModule's own options (sessionOptions: memory store,
- *            nothing saved for a visitor without a cookie, the same cookie options and id generator).
+ *   session: + express-session as SessionModule mounts it (forSessionCookie, sessionOptions: memory
+ *            store, run only for a request with the session cookie, the same cookie options and id).
  *   render:  + the page rendered by hbs from views/ (index.hbs in the layout partial), as the service does.
  *   required: + what the product asks of every answer, each by its maintained library: security
  *            headers (helmet's defaults) and one request line per request (pino-http, to standard
@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { BoundedMemoryStore, sessionOptions } from '../src/session';
+import { BoundedMemoryStore, forSessionCookie, sessionOptions } from '../src/session';
 
 export type StackLayer = 'nest' | 'session' | 'render' | 'required' | 'rooms';
 
@@ -47,10 +47,17 @@ export interface StackFloorConfig {
 }
 
 const VIEWS = join(__dirname, '..', 'views');
+const COOKIE_NAME = 'wxo.sid';
 
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as StackFloorConfig;
   const body = Buffer.from(config.body, 'utf8');
+  const expressSession = session(
+    sessionOptions(
+      { cookieName: COOKIE_NAME, secrets: [randomUUID()], secureCookie: false },
+      new BoundedMemoryStore({ max: 100_000, ttlSeconds: 3600 }),
+    ),
+  );
 
   @Controller()
   class HomeController {
@@ -72,10 +79,13 @@ async function main(): Promise<void> {
   class RoomsController {
     constructor(private readonly http: HttpService) {}
 
+    /** Starts the session, as the service's sign-in does (SessionService.start). */
     @Get('start')
     start(@Req() req: Request, @Res() res: Response): void {
-      mark(req).floorUser = 'Floor';
-      res.status(204).end();
+      expressSession(req, res, () => {
+        mark(req).floorUser = 'Floor';
+        res.status(204).end();
+      });
     }
 
     @Get('listrooms')
@@ -108,14 +118,7 @@ async function main(): Promise<void> {
     app.use(helmet());
   }
   if (config.layer !== 'nest') {
-    app.use(
-      session(
-        sessionOptions(
-          { cookieName: 'wxo.sid', secrets: [randomUUID()], secureCookie: false },
-          new BoundedMemoryStore({ max: 100_000, ttlSeconds: 3600 }),
-        ),
-      ),
-    );
+    app.use(forSessionCookie(COOKIE_NAME, expressSession));
   }
   if (config.layer === 'render' || config.layer === 'required') {
     app.setBaseViewsDir(VIEWS);

@@ -5,14 +5,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from './http';
 
+const TAIL_CHARS = 256 * 1024;
+
 export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly pid: number;
   /** The first 64 KB the child wrote, for readiness lines; all of it goes to its log file. */
   output: string;
-  /** The last 256 KB it wrote: a line it writes under load (one request line each) is found here. */
-  tail: string;
+  /**
+   * The last 256 KB or more it wrote, as the chunks it came in: a line it writes under load (one
+   * request line each) is found here. Chunks, not one string: a string cut to 256 KB at every
+   * chunk copied it each time, which at a chunk per request line kept the bench's core busy.
+   */
+  tail: string[];
+  /** Characters in `tail`. */
+  tailLength: number;
   /** Characters written so far: an offset into the output, for waitForOutput's `after`. */
   written: number;
   /** Lines written, to check that logging does not dominate a run. */
@@ -93,12 +101,25 @@ export class Children {
     if (proc.pid === undefined) throw new Error(`could not start ${name}`);
     const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const child: Child = { name, process: proc, pid: proc.pid, output: '', tail: '', written: 0, lines: 0, exited };
+    const child: Child = {
+      name,
+      process: proc,
+      pid: proc.pid,
+      output: '',
+      tail: [],
+      tailLength: 0,
+      written: 0,
+      lines: 0,
+      exited,
+    };
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
       if (child.output.length < 64 * 1024) child.output += text;
-      child.tail = (child.tail + text).slice(-256 * 1024);
       child.written += text.length;
+      child.tail.push(text);
+      child.tailLength += text.length;
+      while (child.tailLength - child.tail[0].length >= TAIL_CHARS)
+        child.tailLength -= (child.tail.shift() as string).length;
       child.lines += text.split('\n').length - 1;
       log.write(chunk);
     };
@@ -146,8 +167,8 @@ export async function waitForOutput(
   let exited = false;
   void child.exited.then(() => (exited = true));
   for (;;) {
-    const tailStart = child.written - child.tail.length;
-    const text = after === undefined ? child.output : child.tail.slice(Math.max(0, after - tailStart));
+    const tailStart = child.written - child.tailLength;
+    const text = after === undefined ? child.output : child.tail.join('').slice(Math.max(0, after - tailStart));
     const match = text.match(pattern);
     if (match) return match;
     if (exited) throw new Error(`${child.name} exited before it was ready:\n${child.output.slice(-2000)}`);

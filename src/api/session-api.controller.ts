@@ -30,7 +30,7 @@ export class SessionApiController {
   @ApiOkResponse({ type: SessionDto })
   getSession(@Req() req: Request): SessionDto {
     const signedIn = this.sessions.isSignedIn(req.session);
-    const { user, signedInAt } = req.session;
+    const { user, signedInAt } = req.session ?? {};
     return {
       signedIn,
       ...(signedIn && user ? { displayName: user.displayName } : {}),
@@ -74,7 +74,7 @@ export class SessionApiController {
   @ApiNoContentResponse({ description: 'Signed out; the session cookie is cleared.' })
   @ApiFailures(403, 503)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.tokens.endGrant(req.session.grantId);
+    await this.tokens.endGrant(req.session?.grantId);
     await this.sessions.destroy(req, res);
   }
 }

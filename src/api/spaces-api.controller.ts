@@ -71,7 +71,7 @@ export class SpacesApiController {
   @ApiFailures(400, 401, 403, 429, 502, 503)
   @FeatureOf('spaces')
   async listSpaces(@Req() req: Request, @Query(apiValidationPipe()) query: SpacesQueryDto): Promise<SpacesPageDto> {
-    const user = req.session.user?.id ?? '';
+    const user = req.session?.user?.id ?? '';
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor);
     if (query.cursor !== undefined && (!cursor || cursor.user !== user)) {
       throw new InvalidInputError([{ field: 'cursor', message: 'cursor must be a nextCursor this API gave you' }]);

@@ -21,9 +21,10 @@ export class AuthController {
   /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
   @Get(['/', '/index.html'])
   home(@Req() req: Request, @Res() res: Response): void {
-    const { user, grantId, notice } = req.session;
+    const session = req.session;
+    const { user, grantId, notice } = session ?? {};
     if (user && grantId) return res.render('authenticated', { displayName: user.displayName });
-    if (notice) delete req.session.notice;
+    if (session && notice) delete session.notice;
     // Sent here from a page that needs sign-in (HttpErrorFilter): say so, and sign in back to it.
     const next = safeReturnPath(req.query.next);
     res.render('index', {
@@ -35,10 +36,11 @@ export class AuthController {
   @UseGuards(ThrottlerGuard)
   @Get('login')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
-    // A random id in the session binds the pending sign-in to this browser; it also makes the
-    // session worth saving, so the cookie is set before the trip to Webex.
-    req.session.browserId ??= randomBytes(16).toString('base64url');
-    res.redirect(302, await this.oauth.startSignIn(req.session.browserId, safeReturnPath(req.query.next)));
+    // Sign-in is where a session starts. A random id in it binds the pending sign-in to this
+    // browser; it also makes the session worth saving, so the cookie is set before the trip to Webex.
+    const session = await this.sessions.start(req, res);
+    session.browserId ??= randomBytes(16).toString('base64url');
+    res.redirect(302, await this.oauth.startSignIn(session.browserId, safeReturnPath(req.query.next)));
     signIns.inc({ stage: 'started', reason: '' });
   }
 
@@ -49,7 +51,7 @@ export class AuthController {
 
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.tokens.endGrant(req.session.grantId);
+    await this.tokens.endGrant(req.session?.grantId);
     await this.sessions.destroy(req, res);
     res.redirect(303, '/');
   }

@@ -37,7 +37,7 @@ export class OAuthCallbackController {
     )
     query: CallbackQueryDto,
   ): Promise<void> {
-    const { browserId } = req.session;
+    const browserId = req.session?.browserId;
     let returnTo: string | undefined;
     try {
       const signedIn = await this.oauth.finishSignIn(browserId, query);

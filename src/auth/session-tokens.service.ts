@@ -72,7 +72,7 @@ export class SessionTokensService {
 
   /** Refreshes the grant this request has seen (once, whoever else asks at the same time). */
   async refresh(req: Request): Promise<Grant> {
-    const grantId = req.session.grantId;
+    const grantId = req.session?.grantId;
     const seen = req.webexGrant;
     if (!grantId || !seen) throw new NotSignedInError();
     if (seen.refreshTokenExpiresAt !== undefined && seen.refreshTokenExpiresAt <= Date.now()) {
@@ -103,11 +103,14 @@ export class SessionTokensService {
    * with SessionEndedError (the edge sends the browser to sign in again).
    */
   signOutAndThrow(req: Request): never {
-    delete req.session.user;
-    delete req.session.grantId;
-    delete req.session.signedInAt;
     delete req.webexGrant;
-    req.session.notice = SIGNED_OUT_NOTICE;
+    const session = req.session;
+    if (session) {
+      delete session.user;
+      delete session.grantId;
+      delete session.signedInAt;
+      session.notice = SIGNED_OUT_NOTICE;
+    }
     throw new SessionEndedError();
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import RedisStore from 'connect-redis';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session, { Store, type SessionData, type SessionOptions } from 'express-session';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { createRedisClient, whenReady, type RedisClient } from './redis.client';
 import { RedisGrantStore } from './redis-grant.store';
 import { RedisLoginStateStore } from './redis-login-state.store';
 import { SessionStoreHealth } from './session-store.health';
-import { SessionService } from './session.service';
+import { EXPRESS_SESSION, SessionService } from './session.service';
 import { TokenCipher } from './token-cipher';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
@@ -70,6 +70,17 @@ export function sessionOptions(
       path: '/',
     },
   };
+}
+
+/**
+ * express-session for the requests whose browser sent its cookie (the name anywhere in the Cookie
+ * header: a near miss only costs a store lookup). A visitor without one gets no session object,
+ * whatever the path: the session exists once a handler starts one (SessionService.start, as
+ * sign-in does), so no list of paths has to agree with the router. Building and checking an unused
+ * session for every cookie-less request was the largest cost of the signed-out pages (bench/).
+ */
+export function forSessionCookie(cookieName: string, expressSession: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.headers.cookie?.includes(cookieName) ? expressSession(req, res, next) : next());
 }
 
 @Module({
@@ -132,6 +143,11 @@ export function sessionOptions(
       },
     },
     {
+      provide: EXPRESS_SESSION,
+      inject: [sessionConfig.KEY, SESSION_STORE],
+      useFactory: (config: SessionConfig, store: Store): RequestHandler => session(sessionOptions(config, store)),
+    },
+    {
       provide: SessionStoreHealth,
       inject: [sessionConfig.KEY, REDIS_CLIENT],
       useFactory: (config: SessionConfig, redis: RedisClient | null) =>
@@ -146,6 +162,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   constructor(
     @Inject(sessionConfig.KEY) private readonly config: SessionConfig,
     @Inject(SESSION_STORE) private readonly store: Store,
+    @Inject(EXPRESS_SESSION) private readonly expressSession: RequestHandler,
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient | null,
     private readonly sessions: SessionService,
     private readonly loginStates: LoginStateStore,
@@ -167,9 +184,8 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const middleware = session(sessionOptions(this.config, this.store));
     const absoluteTimeout = (req: Request, res: Response, next: NextFunction) => {
-      if (this.sessions.isExpired(req.session)) {
+      if (req.session && this.sessions.isExpired(req.session)) {
         delete req.session.user;
         delete req.session.grantId;
         delete req.session.signedInAt;
@@ -177,13 +193,13 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
       }
       // What every page's layout shows of the session (views/partials/layout.hbs).
       res.locals.signedIn = this.sessions.isSignedIn(req.session);
-      // An answer that read a session is personal: no browser or proxy may keep it.
+      // An answer that may read a session is personal: no browser or proxy may keep it.
       res.setHeader('Cache-Control', 'no-store');
       next();
     };
-    // Every request that reaches a handler has a session object, so no handler depends on a second,
-    // hand-kept copy of which routes need one. With saveUninitialized off, a session nobody writes
-    // to is neither stored nor sent as a cookie: only sign-in (GET /login) starts one.
-    consumer.apply(middleware, absoluteTimeout).forRoutes('{*splat}');
+    // Every request, matched or not, so error pages know who is signed in too.
+    consumer
+      .apply(forSessionCookie(this.config.cookieName, this.expressSession), absoluteTimeout)
+      .forRoutes('{*splat}');
   }
 }
