@@ -528,6 +528,20 @@ describe(WebexApiService.name, () => {
       await expect(service.get(webexCalls.me, 'token')).rejects.toThrow('Webex could not be reached (timed out)');
     });
 
+    it('fails at once, not at the deadline, when the connection drops in the middle of the body', async () => {
+      const { service } = await serviceOn(
+        (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' }).write('{"id":"p1",');
+          setTimeout(() => res.socket?.destroy(), 20);
+        },
+        { WEBEX_TIMEOUT_MS: '5000', WEBEX_RETRIES: '0' },
+      );
+      const started = Date.now();
+      const error = await failureOf(service.get(webexCalls.me, 'token'));
+      expect(error).toBeInstanceOf(WebexUnavailableError);
+      expect(elapsed(started)).toBeLessThan(2_000);
+    });
+
     it('does not follow a redirect: the token stays on the API origin', async () => {
       const seen: string[] = [];
       const elsewhere = await startUpstream((req, res) => {

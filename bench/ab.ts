@@ -1,0 +1,185 @@
+/**
+ * Two builds of this service compared in one interleaved run: is a change faster or slower?
+ *
+ *   npm run build && (cd ../other-checkout && npm run build)
+ *   npm run bench:ab -- --a ../other-checkout [--b .] [--rounds 8] [--seconds 4]
+ *
+ * `npm run bench` measures one build at a time, three 10 s runs a figure; on a shared machine whose
+ * speed drifts by tens of percent within minutes (seen here), two such runs minutes apart can
+ * disagree by more than the change being judged. Here both builds run side by side, each with its
+ * own emulator, and the load alternates between them in short slices (A B, then B A, …), so drift
+ * falls on both alike. Each slice's figure is the service's CPU time per request (from
+ * /proc/PID/stat, the same core for both); the report gives each build's median and the median of
+ * the per-round ratios B / A, with their range. Pages: the signed-out home, /listrooms signed in
+ * with 0 and 20 ms of Webex latency (50 connections, as `npm run bench`).
+ *
+ * Each checkout needs its own `dist/` (and node_modules, or a link to one). Both are started as
+ * `npm run bench` starts the service (NODE_ENV=production, memory sessions, no sign-in limit,
+ * default log level) against an emulator from their own `dist/sandbox/cli.js`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CountingAgent, requestJson } from './lib/http';
+import { cannon, problemsOf } from './lib/load';
+import { Children, freePort, pinSelf, waitForOutput, waitForStatus, type Child } from './lib/processes';
+import { median } from './lib/report';
+import { SignInClient } from './lib/signin';
+
+const SERVICE_CPU = '0';
+const LOADGEN_CPU = '1';
+const CONNECTIONS = 50;
+const CLIENT_ID = 'bench-ab-client';
+/** Every scope either build may ask for; the emulator grants what each one asks. */
+const SCOPES = ['spark:people_read', 'spark:rooms_read', 'spark:memberships_read'];
+const USER = { handle: 'alice', displayName: 'Alice Sandbox' };
+
+const { values } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: '.' },
+    rounds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '4' },
+  },
+});
+if (!values.a) throw new Error('usage: bench/ab.ts --a OTHER_CHECKOUT [--b .] [--rounds 8] [--seconds 4]');
+
+interface Build {
+  label: 'A' | 'B';
+  root: string;
+  emulator: string;
+  origin: string;
+  service: Child;
+  cookie: string;
+}
+
+interface Page {
+  name: string;
+  path: string;
+  latencyMs: number;
+  signedIn: boolean;
+}
+
+const PAGES: Page[] = [
+  { name: 'signed-out home', path: '/', latencyMs: 0, signedIn: false },
+  { name: '/listrooms, 0 ms', path: '/listrooms', latencyMs: 0, signedIn: true },
+  { name: '/listrooms, 20 ms', path: '/listrooms', latencyMs: 20, signedIn: true },
+];
+
+/** CPU seconds the process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function start(children: Children, label: 'A' | 'B', root: string): Promise<Build> {
+  const secret = randomBytes(24).toString('base64url');
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const emulatorChild = children.spawn(
+    `ab-emulator-${label}`,
+    process.execPath,
+    [
+      ...['dist/sandbox/cli.js', '--port', '0', '--test-controls', '--auto-consent', USER.handle],
+      ...['--client-id', CLIENT_ID, '--client-secret', secret, '--redirect-uri', `${origin}/oauth`],
+      ...['--scopes', SCOPES.join(' ')],
+    ],
+    { cwd: root, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
+  );
+  const emulator = (
+    await waitForOutput(emulatorChild, /Webex emulator \(offline sandbox, not Webex\) at (http:\S+)/)
+  )[1];
+  const authorize =
+    `${emulator}/v1/authorize?client_id=${CLIENT_ID}&response_type=code` +
+    `&redirect_uri=${encodeURIComponent(`${origin}/oauth`)}&scope=${encodeURIComponent(SCOPES.join(' '))}`;
+  const since = performance.now();
+  const service = children.spawn(`ab-service-${label}`, process.execPath, ['dist/main.js'], {
+    cwd: root,
+    cpus: SERVICE_CPU,
+    env: {
+      NODE_ENV: 'production',
+      AUTH_INIT_URL: authorize,
+      CLIENT_SECRET: secret,
+      SESSION_SECRET: randomBytes(48).toString('base64url'),
+      SESSION_STORE: 'memory',
+      LOGIN_RATE_LIMIT: '0',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+  });
+  await waitForStatus(`${origin}/`, service, { since, intervalMs: 20 });
+  const client = new SignInClient(origin, `${emulator}/v1/authorize`, USER.displayName);
+  const cookie = await client.signIn();
+  client.close();
+  return { label, root, emulator, origin, service, cookie };
+}
+
+async function slice(build: Build, page: Page, seconds: number): Promise<{ cpuUs: number; p99Ms: number }> {
+  const before = cpuSeconds(build.service.pid);
+  const result = await cannon({
+    url: `${build.origin}${page.path}`,
+    connections: CONNECTIONS,
+    durationS: seconds,
+    headers: page.signedIn ? { cookie: build.cookie } : undefined,
+  });
+  const used = cpuSeconds(build.service.pid) - before;
+  const problems = problemsOf(result);
+  if (problems) throw new Error(`${build.label} ${page.name}: ${problems}`);
+  return { cpuUs: (used / result.total) * 1e6, p99Ms: result.p99Ms };
+}
+
+async function main(): Promise<void> {
+  pinSelf(LOADGEN_CPU);
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  const children = new Children(join(__dirname, 'out', 'logs'));
+  const control = new CountingAgent();
+  try {
+    const builds = [
+      await start(children, 'A', resolve(values.a as string)),
+      await start(children, 'B', resolve(values.b)),
+    ];
+    process.stdout.write(`A: ${builds[0].root}\nB: ${builds[1].root}\n`);
+    for (const page of PAGES) {
+      for (const build of builds) {
+        await requestJson(
+          `${build.emulator}/_emulator/latency`,
+          'POST',
+          { ms: page.latencyMs, route: 'rooms' },
+          control,
+        );
+        await slice(build, page, 2); // warm-up
+      }
+      const cpu: Record<'A' | 'B', number[]> = { A: [], B: [] };
+      const p99: Record<'A' | 'B', number[]> = { A: [], B: [] };
+      const ratios: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? builds : [...builds].reverse();
+        const got: Partial<Record<'A' | 'B', number>> = {};
+        for (const build of order) {
+          const { cpuUs, p99Ms } = await slice(build, page, seconds);
+          cpu[build.label].push(cpuUs);
+          p99[build.label].push(p99Ms);
+          got[build.label] = cpuUs;
+        }
+        ratios.push((got.B as number) / (got.A as number));
+      }
+      const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)} %`;
+      process.stdout.write(
+        `${page.name}: A ${Math.round(median(cpu.A))} µs, B ${Math.round(median(cpu.B))} µs CPU/request; ` +
+          `B vs A ${pct(median(ratios))} (rounds ${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}); ` +
+          `p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms\n`,
+      );
+    }
+  } finally {
+    control.destroy();
+    await children.stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/ab: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
