@@ -78,8 +78,10 @@ export function undiciAdapter(dispatcher: Dispatcher): UndiciAdapter {
         });
         body.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
         body.once('error', reject);
-        // A body that closes without its end (and without an error) came short; after 'end' this is a no-op.
-        body.once('close', () => reject(new Error('the answer ended before its body did')));
+        // A body that closes without its end (and without an error) came short.
+        body.once('close', () => {
+          if (!body.readableEnded) reject(new Error('the answer ended before its body did'));
+        });
       });
       return {
         data,
