@@ -2,7 +2,7 @@
  * Two builds of this service compared in one interleaved run: is a change faster or slower?
  *
  *   npm run build && (cd ../other-checkout && npm run build)
- *   npm run bench:ab -- --a ../other-checkout [--b .] [--rounds 8] [--seconds 4]
+ *   npm run bench:ab -- --a ../other-checkout [--b .] [--rounds 8] [--seconds 4] [--pages home,listrooms-20]
  *
  * `npm run bench` measures one build at a time, three 10 s runs a figure; on a shared machine whose
  * speed drifts by tens of percent within minutes (seen here), two such runs minutes apart can
@@ -11,7 +11,9 @@
  * falls on both alike. Each slice's figure is the service's CPU time per request (from
  * /proc/PID/stat, the same core for both); the report gives each build's median and the median of
  * the per-round ratios B / A, with their range. Pages: the signed-out home, /listrooms signed in
- * with 0 and 20 ms of Webex latency (50 connections, as `npm run bench`).
+ * with 0 and 20 ms of Webex latency (50 connections), and whole sign-in flows (32 browsers; CPU per
+ * flow), as `npm run bench` loads them. `--emulator b` makes both call emulators built from B, so
+ * a difference in the emulators cannot show as one in latency.
  *
  * Each checkout needs its own `dist/` (and node_modules, or a link to one). Both are started as
  * `npm run bench` starts the service (NODE_ENV=production, memory sessions, no sign-in limit,
@@ -41,6 +43,10 @@ const { values } = parseArgs({
     b: { type: 'string', default: '.' },
     rounds: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '4' },
+    /** Only these pages: home, listrooms-0, listrooms-20 (comma-separated). */
+    pages: { type: 'string', default: 'home,listrooms-0,listrooms-20,signin' },
+    /** Whose emulator both builds call: each its own (default), or B's for both (same Webex for both). */
+    emulator: { type: 'string', default: 'own' },
   },
 });
 if (!values.a) throw new Error('usage: bench/ab.ts --a OTHER_CHECKOUT [--b .] [--rounds 8] [--seconds 4]');
@@ -55,6 +61,7 @@ interface Build {
 }
 
 interface Page {
+  key: string;
   name: string;
   path: string;
   latencyMs: number;
@@ -62,10 +69,13 @@ interface Page {
 }
 
 const PAGES: Page[] = [
-  { name: 'signed-out home', path: '/', latencyMs: 0, signedIn: false },
-  { name: '/listrooms, 0 ms', path: '/listrooms', latencyMs: 0, signedIn: true },
-  { name: '/listrooms, 20 ms', path: '/listrooms', latencyMs: 20, signedIn: true },
+  { key: 'home', name: 'signed-out home', path: '/', latencyMs: 0, signedIn: false },
+  { key: 'listrooms-0', name: '/listrooms, 0 ms', path: '/listrooms', latencyMs: 0, signedIn: true },
+  { key: 'listrooms-20', name: '/listrooms, 20 ms', path: '/listrooms', latencyMs: 20, signedIn: true },
+  // Whole sign-in flows (login, Webex's consent, callback, home), 32 browsers at a time, as `npm run bench`.
+  { key: 'signin', name: 'sign-in flow', path: '/login', latencyMs: 0, signedIn: false },
 ];
+const SIGN_IN_BROWSERS = 32;
 
 /** CPU seconds the process has used (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
@@ -74,7 +84,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function start(children: Children, label: 'A' | 'B', root: string): Promise<Build> {
+async function start(children: Children, label: 'A' | 'B', root: string, emulatorRoot = root): Promise<Build> {
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -86,7 +96,7 @@ async function start(children: Children, label: 'A' | 'B', root: string): Promis
       ...['--client-id', CLIENT_ID, '--client-secret', secret, '--redirect-uri', `${origin}/oauth`],
       ...['--scopes', SCOPES.join(' ')],
     ],
-    { cwd: root, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
+    { cwd: emulatorRoot, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
   );
   const emulator = (
     await waitForOutput(emulatorChild, /Webex emulator \(offline sandbox, not Webex\) at (http:\S+)/)
@@ -116,8 +126,21 @@ async function start(children: Children, label: 'A' | 'B', root: string): Promis
   return { label, root, emulator, origin, service, cookie };
 }
 
-async function slice(build: Build, page: Page, seconds: number): Promise<{ cpuUs: number; p99Ms: number }> {
+/** One slice of load on one build: its CPU per request (per flow for sign-in) and the p99 latency. */
+async function slice(
+  build: Build,
+  page: Page,
+  seconds: number,
+): Promise<{ cpuUs: number; p50Ms: number; p99Ms: number }> {
   const before = cpuSeconds(build.service.pid);
+  if (page.key === 'signin') {
+    const client = new SignInClient(build.origin, `${build.emulator}/v1/authorize`, USER.displayName);
+    const flows = await client.run(SIGN_IN_BROWSERS, { durationMs: seconds * 1000 });
+    client.close();
+    const used = cpuSeconds(build.service.pid) - before;
+    if (flows.errors > 0) throw new Error(`${build.label} sign-in: ${flows.errors} failed flows (${flows.firstError})`);
+    return { cpuUs: (used / flows.flows) * 1e6, p50Ms: flows.p50Ms, p99Ms: flows.p99Ms };
+  }
   const result = await cannon({
     url: `${build.origin}${page.path}`,
     connections: CONNECTIONS,
@@ -127,7 +150,7 @@ async function slice(build: Build, page: Page, seconds: number): Promise<{ cpuUs
   const used = cpuSeconds(build.service.pid) - before;
   const problems = problemsOf(result);
   if (problems) throw new Error(`${build.label} ${page.name}: ${problems}`);
-  return { cpuUs: (used / result.total) * 1e6, p99Ms: result.p99Ms };
+  return { cpuUs: (used / result.total) * 1e6, p50Ms: result.p50Ms, p99Ms: result.p99Ms };
 }
 
 async function main(): Promise<void> {
@@ -138,11 +161,12 @@ async function main(): Promise<void> {
   const control = new CountingAgent();
   try {
     const builds = [
-      await start(children, 'A', resolve(values.a as string)),
+      await start(children, 'A', resolve(values.a as string), values.emulator === 'b' ? resolve(values.b) : undefined),
       await start(children, 'B', resolve(values.b)),
     ];
     process.stdout.write(`A: ${builds[0].root}\nB: ${builds[1].root}\n`);
-    for (const page of PAGES) {
+    const wanted = new Set(values.pages.split(','));
+    for (const page of PAGES.filter(({ key }) => wanted.has(key))) {
       for (const build of builds) {
         await requestJson(
           `${build.emulator}/_emulator/latency`,
@@ -153,14 +177,16 @@ async function main(): Promise<void> {
         await slice(build, page, 2); // warm-up
       }
       const cpu: Record<'A' | 'B', number[]> = { A: [], B: [] };
+      const p50: Record<'A' | 'B', number[]> = { A: [], B: [] };
       const p99: Record<'A' | 'B', number[]> = { A: [], B: [] };
       const ratios: number[] = [];
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? builds : [...builds].reverse();
         const got: Partial<Record<'A' | 'B', number>> = {};
         for (const build of order) {
-          const { cpuUs, p99Ms } = await slice(build, page, seconds);
+          const { cpuUs, p50Ms, p99Ms } = await slice(build, page, seconds);
           cpu[build.label].push(cpuUs);
+          p50[build.label].push(p50Ms);
           p99[build.label].push(p99Ms);
           got[build.label] = cpuUs;
         }
@@ -170,7 +196,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${page.name}: A ${Math.round(median(cpu.A))} µs, B ${Math.round(median(cpu.B))} µs CPU/request; ` +
           `B vs A ${pct(median(ratios))} (rounds ${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}); ` +
-          `p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms\n`,
+          `p50 A ${median(p50.A)} ms, B ${median(p50.B)} ms; p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms\n`,
       );
     }
   } finally {
