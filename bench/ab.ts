@@ -180,6 +180,10 @@ async function main(): Promise<void> {
       const p50: Record<'A' | 'B', number[]> = { A: [], B: [] };
       const p99: Record<'A' | 'B', number[]> = { A: [], B: [] };
       const ratios: number[] = [];
+      type Stats = { connections: number; requests: { rooms: number } };
+      const stats = (build: Build) =>
+        requestJson<Stats>(`${build.emulator}/_emulator/stats`, 'GET', undefined, control);
+      const statsBefore = await Promise.all(builds.map(stats));
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? builds : [...builds].reverse();
         const got: Partial<Record<'A' | 'B', number>> = {};
@@ -192,11 +196,19 @@ async function main(): Promise<void> {
         }
         ratios.push((got.B as number) / (got.A as number));
       }
+      // New connections to Webex while the page was loaded (the bench's own control requests keep one alive).
+      const statsAfter = await Promise.all(builds.map(stats));
+      const churn = builds.map((build, i) => {
+        const calls = statsAfter[i].requests.rooms - statsBefore[i].requests.rooms;
+        const opened = statsAfter[i].connections - statsBefore[i].connections;
+        return calls > 0 ? `${build.label} ${opened} new connections for ${calls} /rooms calls` : '';
+      });
       const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)} %`;
       process.stdout.write(
         `${page.name}: A ${Math.round(median(cpu.A))} µs, B ${Math.round(median(cpu.B))} µs CPU/request; ` +
           `B vs A ${pct(median(ratios))} (rounds ${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}); ` +
-          `p50 A ${median(p50.A)} ms, B ${median(p50.B)} ms; p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms\n`,
+          `p50 A ${median(p50.A)} ms, B ${median(p50.B)} ms; p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms` +
+          `${churn[0] ? `; ${churn.join(', ')}` : ''}\n`,
       );
     }
   } finally {
