@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
-import { GrantGoneError, GrantStore, type Grant } from '../session';
+import { forgetSignIn, GrantGoneError, GrantStore, type Grant } from '../session';
 import { tokenRefreshes } from '../metrics';
 import { WebexGrantRefusedError, WebexUnauthorizedError, type WebexTokens } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
@@ -104,13 +104,7 @@ export class SessionTokensService {
    */
   signOutAndThrow(req: Request): never {
     delete req.webexGrant;
-    const session = req.session;
-    if (session) {
-      delete session.user;
-      delete session.grantId;
-      delete session.signedInAt;
-      session.notice = SIGNED_OUT_NOTICE;
-    }
+    forgetSignIn(req.session, SIGNED_OUT_NOTICE);
     throw new SessionEndedError();
   }
 }

@@ -1,6 +1,6 @@
 export { SessionModule, SESSION_STORE, REDIS_CLIENT, sessionOptions, forSessionCookie } from './session.module';
 export type { RedisClient } from './redis.client';
-export { SessionService, type RequestSession } from './session.service';
+export { SessionService, forgetSignIn } from './session.service';
 export { LoginStateStore, MemoryLoginStateStore, type PendingSignIn } from './login-state.store';
 export { GrantStore, GrantGoneError, GrantBusyError, type Grant } from './grant.store';
 export { BoundedMemoryStore } from './bounded-memory.store';

@@ -23,7 +23,7 @@ import { createRedisClient, whenReady, type RedisClient } from './redis.client';
 import { RedisGrantStore } from './redis-grant.store';
 import { RedisLoginStateStore } from './redis-login-state.store';
 import { SessionStoreHealth } from './session-store.health';
-import { EXPRESS_SESSION, SessionService } from './session.service';
+import { EXPRESS_SESSION, forgetSignIn, SessionService } from './session.service';
 import { TokenCipher } from './token-cipher';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
@@ -185,11 +185,8 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
 
   configure(consumer: MiddlewareConsumer): void {
     const absoluteTimeout = (req: Request, res: Response, next: NextFunction) => {
-      if (req.session && this.sessions.isExpired(req.session)) {
-        delete req.session.user;
-        delete req.session.grantId;
-        delete req.session.signedInAt;
-        req.session.notice = 'Your session has ended. Please sign in again.';
+      if (this.sessions.isExpired(req.session)) {
+        forgetSignIn(req.session, 'Your session has ended. Please sign in again.');
       }
       // What every page's layout shows of the session (views/partials/layout.hbs).
       res.locals.signedIn = this.sessions.isSignedIn(req.session);

@@ -11,6 +11,18 @@ export const EXPRESS_SESSION = Symbol('EXPRESS_SESSION');
 export type RequestSession = Session & Partial<SessionData>;
 
 /**
+ * Forgets the person but keeps the session, with `notice` for the home page to say why: the
+ * absolute timeout and a dead Webex grant end a sign-in this way.
+ */
+export function forgetSignIn(session: Partial<SessionData> | undefined, notice: string): void {
+  if (!session) return;
+  delete session.user;
+  delete session.grantId;
+  delete session.signedInAt;
+  session.notice = notice;
+}
+
+/**
  * Promise versions of express-session's callbacks, and the cookie's own rules in one place.
  *
  * A request has a session (`req.session`) when its browser sent the session cookie; a visitor
