@@ -20,22 +20,19 @@
  * default log level) against an emulator from their own `dist/sandbox/cli.js`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HZ, processTicks } from './lib/cpu';
 import { CountingAgent, requestJson } from './lib/http';
 import { cannon, problemsOf } from './lib/load';
 import { Children, freePort, pinSelf, waitForOutput, waitForStatus, type Child } from './lib/processes';
 import { median } from './lib/report';
+import { emulatorCommand, serviceEnv, USER } from './lib/service';
 import { SignInClient } from './lib/signin';
 
 const SERVICE_CPU = '0';
 const LOADGEN_CPU = '1';
 const CONNECTIONS = 50;
-const CLIENT_ID = 'bench-ab-client';
-/** Every scope either build may ask for; the emulator grants what each one asks. */
-const SCOPES = ['spark:people_read', 'spark:rooms_read', 'spark:memberships_read'];
-const USER = { handle: 'alice', displayName: 'Alice Sandbox' };
 
 const { values } = parseArgs({
   options: {
@@ -77,47 +74,34 @@ const PAGES: Page[] = [
 ];
 const SIGN_IN_BROWSERS = 32;
 
-/** CPU seconds the process has used (user + system), from /proc. */
+/** CPU seconds the process has used (user + system). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const ticks = processTicks(pid);
+  if (ticks === undefined) throw new Error(`process ${pid} is gone`);
+  return ticks / HZ;
 }
 
 async function start(children: Children, label: 'A' | 'B', root: string, emulatorRoot = root): Promise<Build> {
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const emulatorChild = children.spawn(
-    `ab-emulator-${label}`,
-    process.execPath,
-    [
-      ...['dist/sandbox/cli.js', '--port', '0', '--test-controls', '--auto-consent', USER.handle],
-      ...['--client-id', CLIENT_ID, '--client-secret', secret, '--redirect-uri', `${origin}/oauth`],
-      ...['--scopes', SCOPES.join(' ')],
-    ],
-    { cwd: emulatorRoot, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
-  );
-  const emulator = (
-    await waitForOutput(emulatorChild, /Webex emulator \(offline sandbox, not Webex\) at (http:\S+)/)
-  )[1];
-  const authorize =
-    `${emulator}/v1/authorize?client_id=${CLIENT_ID}&response_type=code` +
-    `&redirect_uri=${encodeURIComponent(`${origin}/oauth`)}&scope=${encodeURIComponent(SCOPES.join(' '))}`;
+  const command = emulatorCommand({ port: 0, secret, serviceOrigin: origin });
+  const emulatorChild = children.spawn(`ab-emulator-${label}`, process.execPath, command.args, {
+    cwd: emulatorRoot,
+    cpus: LOADGEN_CPU,
+    env: { NODE_ENV: 'production' },
+  });
+  const emulator = (await waitForOutput(emulatorChild, command.ready))[1];
   const since = performance.now();
   const service = children.spawn(`ab-service-${label}`, process.execPath, ['dist/main.js'], {
     cwd: root,
     cpus: SERVICE_CPU,
-    env: {
-      NODE_ENV: 'production',
-      AUTH_INIT_URL: authorize,
-      CLIENT_SECRET: secret,
-      SESSION_SECRET: randomBytes(48).toString('base64url'),
-      SESSION_STORE: 'memory',
-      LOGIN_RATE_LIMIT: '0',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    },
+    env: serviceEnv({
+      emulatorOrigin: emulator,
+      serviceOrigin: origin,
+      secret,
+      sessionSecret: randomBytes(48).toString('base64url'),
+    }),
   });
   await waitForStatus(`${origin}/`, service, { since, intervalMs: 20 });
   const client = new SignInClient(origin, `${emulator}/v1/authorize`, USER.displayName);

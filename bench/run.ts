@@ -39,7 +39,7 @@ import {
   type Run,
 } from './lib/report';
 import { SignInClient } from './lib/signin';
-import { WEBEX_CALL_SCOPES } from '../src/webex/webex.calls';
+import { CLIENT_ID, emulatorCommand, serviceEnv, USER } from './lib/service';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -51,8 +51,6 @@ const MAX_QUIET_WAIT_MS = 60_000;
 const CONNECTIONS = 50;
 const FLOW_CONCURRENCY = 32;
 const ROOMS_LATENCY_MS = 20;
-const CLIENT_ID = 'bench-client';
-const USER = { handle: 'alice', displayName: 'Alice Sandbox', rooms: 7 };
 const FIGURE_KEYS = [
   'home',
   'bare-home',
@@ -145,47 +143,25 @@ class Bench {
     const port = await freePort();
     this.servicePort = await freePort();
     this.serviceOrigin = `http://127.0.0.1:${this.servicePort}`;
-    const child = this.children.spawn(
-      'emulator',
-      process.execPath,
-      [
-        'dist/sandbox/cli.js',
-        '--port',
-        String(port),
-        '--test-controls',
-        '--auto-consent',
-        USER.handle,
-        '--client-id',
-        CLIENT_ID,
-        '--client-secret',
-        this.secret,
-        '--redirect-uri',
-        `${this.serviceOrigin}/oauth`,
-        '--scopes',
-        WEBEX_CALL_SCOPES.join(' '),
-      ],
-      { cwd: ROOT, cpus: LOADGEN_CPU, env: { NODE_ENV: 'production' } },
-    );
+    const emulator = emulatorCommand({ port, secret: this.secret, serviceOrigin: this.serviceOrigin });
+    const child = this.children.spawn('emulator', process.execPath, emulator.args, {
+      cwd: ROOT,
+      cpus: LOADGEN_CPU,
+      env: { NODE_ENV: 'production' },
+    });
     this.named.set('emulator', child);
-    this.emulatorOrigin = (
-      await waitForOutput(child, /Webex emulator \(offline sandbox, not Webex\) at (http:\S+)/)
-    )[1];
+    this.emulatorOrigin = (await waitForOutput(child, emulator.ready))[1];
   }
 
   private serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
-    const redirect = encodeURIComponent(`${this.serviceOrigin}/oauth`);
     return {
-      NODE_ENV: 'production',
-      AUTH_INIT_URL:
-        `${this.emulatorOrigin}/v1/authorize?client_id=${CLIENT_ID}&response_type=code` +
-        `&redirect_uri=${redirect}&scope=${encodeURIComponent(WEBEX_CALL_SCOPES.join(' '))}`,
-      CLIENT_SECRET: this.secret,
-      SESSION_SECRET: this.sessionSecret,
-      SESSION_STORE: 'memory',
-      LOGIN_RATE_LIMIT: '0',
-      LOG_LEVEL: this.args.logLevel,
-      PORT: String(this.servicePort),
-      HOST: '127.0.0.1',
+      ...serviceEnv({
+        emulatorOrigin: this.emulatorOrigin,
+        serviceOrigin: this.serviceOrigin,
+        secret: this.secret,
+        sessionSecret: this.sessionSecret,
+        logLevel: this.args.logLevel,
+      }),
       ...extra,
     };
   }

@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux this runs on. */
-const HZ = 100;
+export const HZ = 100;
 
 interface Sample {
   at: number;
@@ -32,7 +32,7 @@ function machineTicks(): { busy: number; steal: number } {
   return { busy: user + nice + system + irq + softirq, steal: steal ?? 0 };
 }
 
-function processTicks(pid: number): number | undefined {
+export function processTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.

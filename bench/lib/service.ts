@@ -1,0 +1,47 @@
+import { WEBEX_CALL_SCOPES } from '../../src/webex/webex.calls';
+
+/** The integration every bench run registers with the emulator, and the person who signs in. */
+export const CLIENT_ID = 'bench-client';
+export const USER = { handle: 'alice', displayName: 'Alice Sandbox', rooms: 7 };
+
+const READY = /Webex emulator \(offline sandbox, not Webex\) at (http:\S+)/;
+
+/** `node` arguments for the standalone emulator (run in the checkout's root), and how it says where it listens. */
+export function emulatorCommand(options: { port: number; secret: string; serviceOrigin: string }) {
+  return {
+    args: [
+      ...['dist/sandbox/cli.js', '--port', String(options.port), '--test-controls', '--auto-consent', USER.handle],
+      ...['--client-id', CLIENT_ID, '--client-secret', options.secret],
+      ...['--redirect-uri', `${options.serviceOrigin}/oauth`, '--scopes', WEBEX_CALL_SCOPES.join(' ')],
+    ],
+    ready: READY,
+  };
+}
+
+/**
+ * The service's environment for a bench run: production, against the emulator, memory sessions,
+ * no sign-in limit, on loopback. LOG_LEVEL only when given (else the service's default).
+ */
+export function serviceEnv(options: {
+  emulatorOrigin: string;
+  serviceOrigin: string;
+  secret: string;
+  sessionSecret: string;
+  logLevel?: string;
+}): Record<string, string> {
+  const redirect = encodeURIComponent(`${options.serviceOrigin}/oauth`);
+  const { port, hostname } = new URL(options.serviceOrigin);
+  return {
+    NODE_ENV: 'production',
+    AUTH_INIT_URL:
+      `${options.emulatorOrigin}/v1/authorize?client_id=${CLIENT_ID}&response_type=code` +
+      `&redirect_uri=${redirect}&scope=${encodeURIComponent(WEBEX_CALL_SCOPES.join(' '))}`,
+    CLIENT_SECRET: options.secret,
+    SESSION_SECRET: options.sessionSecret,
+    SESSION_STORE: 'memory',
+    LOGIN_RATE_LIMIT: '0',
+    ...(options.logLevel ? { LOG_LEVEL: options.logLevel } : {}),
+    PORT: port,
+    HOST: hostname,
+  };
+}
