@@ -8,9 +8,15 @@
  * speed drifts by tens of percent within minutes (seen here), two such runs minutes apart can
  * disagree by more than the change being judged. Here both builds run side by side, each with its
  * own emulator, and the load alternates between them in short slices (A B, then B A, …), so drift
- * falls on both alike. Each slice's figure is the service's CPU time per request (from
- * /proc/PID/stat, the same core for both); the report gives each build's median and the median of
- * the per-round ratios B / A, with their range. Pages: the signed-out home, /listrooms signed in
+ * falls on both alike. Each round starts a fresh service of each build and warms it up
+ * (`--warmup`, 6 s) before its slice: two processes of the same build, kept for a whole run, were
+ * seen to differ by 22 % in p99, which would decide a comparison of single processes
+ * (`--rounds-per-process N` keeps a pair for N rounds).
+ *
+ * Each slice's figures are the service's CPU time per request (from /proc/PID/stat, the same core
+ * for both) and its latency; the report gives each build's medians and, for CPU and for p99, the
+ * median of the per-round ratios B / A with their range, and the p99 of every response of the run
+ * with a 90 % interval from resampling rounds. Pages: the signed-out home, /listrooms signed in
  * with 0 and 20 ms of Webex latency (50 connections), and whole sign-in flows (32 browsers; CPU per
  * flow), as `npm run bench` loads them. `--emulator b` makes both call emulators built from B, so
  * a difference in the emulators cannot show as one in latency.
@@ -26,7 +32,7 @@ import { HZ, processTicks } from './lib/cpu';
 import { CountingAgent, requestJson } from './lib/http';
 import { cannon, problemsOf } from './lib/load';
 import { Children, freePort, pinSelf, waitForOutput, waitForStatus, type Child } from './lib/processes';
-import { median } from './lib/report';
+import { median, quantile } from './lib/report';
 import { emulatorCommand, serviceEnv, USER } from './lib/service';
 import { SignInClient } from './lib/signin';
 
@@ -44,16 +50,31 @@ const { values } = parseArgs({
     pages: { type: 'string', default: 'home,listrooms-0,listrooms-20,signin' },
     /** Whose emulator both builds call: each its own (default), or B's for both (same Webex for both). */
     emulator: { type: 'string', default: 'own' },
+    /** Seconds of unmeasured load on each fresh service before its first slice (JIT warm-up). */
+    warmup: { type: 'string', default: '6' },
+    /** Rounds each pair of service processes serves before both are replaced by fresh ones. */
+    'rounds-per-process': { type: 'string', default: '1' },
   },
 });
 if (!values.a) throw new Error('usage: bench/ab.ts --a OTHER_CHECKOUT [--b .] [--rounds 8] [--seconds 4]');
 
+type Label = 'A' | 'B';
+
+/** One side of the comparison: a checkout, and the emulator its services call. */
 interface Build {
-  label: 'A' | 'B';
+  label: Label;
   root: string;
   emulator: string;
+  secret: string;
+  /** The port every service of this build listens on: the emulator's consent goes back to it. */
+  port: number;
+}
+
+/** A running service of a build, signed in. */
+interface Service {
+  build: Build;
   origin: string;
-  service: Child;
+  child: Child;
   cookie: string;
 }
 
@@ -81,119 +102,197 @@ function cpuSeconds(pid: number): number {
   return ticks / HZ;
 }
 
-async function start(children: Children, label: 'A' | 'B', root: string, emulatorRoot = root): Promise<Build> {
+async function startEmulator(children: Children, label: Label, root: string, emulatorRoot = root): Promise<Build> {
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const command = emulatorCommand({ port: 0, secret, serviceOrigin: origin });
-  const emulatorChild = children.spawn(`ab-emulator-${label}`, process.execPath, command.args, {
+  const command = emulatorCommand({ port: 0, secret, serviceOrigin: `http://127.0.0.1:${port}` });
+  const child = children.spawn(`ab-emulator-${label}`, process.execPath, command.args, {
     cwd: emulatorRoot,
     cpus: LOADGEN_CPU,
     env: { NODE_ENV: 'production' },
   });
-  const emulator = (await waitForOutput(emulatorChild, command.ready))[1];
+  const emulator = (await waitForOutput(child, command.ready))[1];
+  return { label, root, emulator, secret, port };
+}
+
+async function startService(children: Children, build: Build): Promise<Service> {
+  const origin = `http://127.0.0.1:${build.port}`;
   const since = performance.now();
-  const service = children.spawn(`ab-service-${label}`, process.execPath, ['dist/main.js'], {
-    cwd: root,
+  const child = children.spawn(`ab-service-${build.label}`, process.execPath, ['dist/main.js'], {
+    cwd: build.root,
     cpus: SERVICE_CPU,
     env: serviceEnv({
-      emulatorOrigin: emulator,
+      emulatorOrigin: build.emulator,
       serviceOrigin: origin,
-      secret,
+      secret: build.secret,
       sessionSecret: randomBytes(48).toString('base64url'),
     }),
   });
-  await waitForStatus(`${origin}/`, service, { since, intervalMs: 20 });
-  const client = new SignInClient(origin, `${emulator}/v1/authorize`, USER.displayName);
+  await waitForStatus(`${origin}/`, child, { since, intervalMs: 20 });
+  const client = new SignInClient(origin, `${build.emulator}/v1/authorize`, USER.displayName);
   const cookie = await client.signIn();
   client.close();
-  return { label, root, emulator, origin, service, cookie };
+  return { build, origin, child, cookie };
 }
 
-/** One slice of load on one build: its CPU per request (per flow for sign-in) and the p99 latency. */
+interface SliceResult {
+  cpuUs: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** /rooms calls the emulator answered, and connections it accepted, during the slice. */
+  calls: number;
+  opened: number;
+}
+
+type EmulatorStats = { connections: number; requests: { rooms: number } };
+
+/** One slice of load on one service: its CPU per request (per flow for sign-in) and its latency. */
 async function slice(
-  build: Build,
+  service: Service,
   page: Page,
   seconds: number,
-): Promise<{ cpuUs: number; p50Ms: number; p99Ms: number }> {
-  const before = cpuSeconds(build.service.pid);
+  control: CountingAgent,
+  latencies: number[] = [],
+): Promise<SliceResult> {
+  const { build, child, origin } = service;
+  const stats = () => requestJson<EmulatorStats>(`${build.emulator}/_emulator/stats`, 'GET', undefined, control);
+  const before = { cpu: cpuSeconds(child.pid), emulator: await stats() };
+  let done: { count: number; p50Ms: number; p99Ms: number };
   if (page.key === 'signin') {
-    const client = new SignInClient(build.origin, `${build.emulator}/v1/authorize`, USER.displayName);
+    const client = new SignInClient(origin, `${build.emulator}/v1/authorize`, USER.displayName);
     const flows = await client.run(SIGN_IN_BROWSERS, { durationMs: seconds * 1000 });
     client.close();
-    const used = cpuSeconds(build.service.pid) - before;
     if (flows.errors > 0) throw new Error(`${build.label} sign-in: ${flows.errors} failed flows (${flows.firstError})`);
-    return { cpuUs: (used / flows.flows) * 1e6, p50Ms: flows.p50Ms, p99Ms: flows.p99Ms };
+    done = { count: flows.flows, p50Ms: flows.p50Ms, p99Ms: flows.p99Ms };
+  } else {
+    const result = await cannon({
+      url: `${origin}${page.path}`,
+      connections: CONNECTIONS,
+      durationS: seconds,
+      headers: page.signedIn ? { cookie: service.cookie } : undefined,
+      onLatency: (ms) => latencies.push(ms),
+    });
+    const problems = problemsOf(result);
+    if (problems) throw new Error(`${build.label} ${page.name}: ${problems}`);
+    done = { count: result.total, p50Ms: result.p50Ms, p99Ms: result.p99Ms };
   }
-  const result = await cannon({
-    url: `${build.origin}${page.path}`,
-    connections: CONNECTIONS,
-    durationS: seconds,
-    headers: page.signedIn ? { cookie: build.cookie } : undefined,
+  const used = cpuSeconds(child.pid) - before.cpu;
+  const after = await stats();
+  return {
+    cpuUs: (used / done.count) * 1e6,
+    p50Ms: done.p50Ms,
+    p99Ms: done.p99Ms,
+    calls: after.requests.rooms - before.emulator.requests.rooms,
+    // The bench's own stats requests keep one connection of their own alive.
+    opened: after.connections - before.emulator.connections,
+  };
+}
+
+/**
+ * The p99 of all of a build's responses over every round, B / A, with a 90 % interval from
+ * resampling whole rounds (the same rounds for both: A's and B's slices of a round ran side by
+ * side). One slice's p99 rests on a few dozen responses and swings by tens of percent from a
+ * single pause; the pooled one rests on all of them.
+ */
+function pooledTail(latencies: Record<Label, number[][]>, pct: (ratio: number) => string): string {
+  const rounds = latencies.A.length;
+  const p99Of = (label: Label, picks: number[]) =>
+    quantile(
+      picks.flatMap((round) => latencies[label][round]),
+      0.99,
+    );
+  const all = Array.from({ length: rounds }, (_, round) => round);
+  const [a, b] = [p99Of('A', all), p99Of('B', all)];
+  const resampled = Array.from({ length: 200 }, () => {
+    const picks = all.map(() => Math.floor(Math.random() * rounds));
+    return p99Of('B', picks) / p99Of('A', picks);
   });
-  const used = cpuSeconds(build.service.pid) - before;
-  const problems = problemsOf(result);
-  if (problems) throw new Error(`${build.label} ${page.name}: ${problems}`);
-  return { cpuUs: (used / result.total) * 1e6, p50Ms: result.p50Ms, p99Ms: result.p99Ms };
+  const [low, high] = [quantile(resampled, 0.05), quantile(resampled, 0.95)];
+  return `pooled p99 of every response: A ${a.toFixed(1)} ms, B ${b.toFixed(1)} ms, B vs A ${pct(b / a)} (90 % interval ${pct(low)} … ${pct(high)})`;
 }
 
 async function main(): Promise<void> {
   pinSelf(LOADGEN_CPU);
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
+  const roundsPerProcess = Number(values['rounds-per-process']);
+  const warmup = Number(values.warmup);
   const children = new Children(join(__dirname, 'out', 'logs'));
   const control = new CountingAgent();
+  let services: Service[] = [];
   try {
     const builds = [
-      await start(children, 'A', resolve(values.a as string), values.emulator === 'b' ? resolve(values.b) : undefined),
-      await start(children, 'B', resolve(values.b)),
+      await startEmulator(
+        children,
+        'A',
+        resolve(values.a as string),
+        values.emulator === 'b' ? resolve(values.b) : undefined,
+      ),
+      await startEmulator(children, 'B', resolve(values.b)),
     ];
     process.stdout.write(`A: ${builds[0].root}\nB: ${builds[1].root}\n`);
     const wanted = new Set(values.pages.split(','));
     for (const page of PAGES.filter(({ key }) => wanted.has(key))) {
-      for (const build of builds) {
+      for (const build of builds)
         await requestJson(
           `${build.emulator}/_emulator/latency`,
           'POST',
           { ms: page.latencyMs, route: 'rooms' },
           control,
         );
-        await slice(build, page, 2); // warm-up
-      }
-      const cpu: Record<'A' | 'B', number[]> = { A: [], B: [] };
-      const p50: Record<'A' | 'B', number[]> = { A: [], B: [] };
-      const p99: Record<'A' | 'B', number[]> = { A: [], B: [] };
+      const cpu: Record<Label, number[]> = { A: [], B: [] };
+      const p50: Record<Label, number[]> = { A: [], B: [] };
+      const p99: Record<Label, number[]> = { A: [], B: [] };
+      const calls: Record<Label, number> = { A: 0, B: 0 };
+      const opened: Record<Label, number> = { A: 0, B: 0 };
       const ratios: number[] = [];
-      type Stats = { connections: number; requests: { rooms: number } };
-      const stats = (build: Build) =>
-        requestJson<Stats>(`${build.emulator}/_emulator/stats`, 'GET', undefined, control);
-      const statsBefore = await Promise.all(builds.map(stats));
+      const tailRatios: number[] = [];
+      // Every response's latency, by build and round, for the pooled p99 (not for sign-in flows).
+      const latencies: Record<Label, number[][]> = { A: [], B: [] };
       for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? builds : [...builds].reverse();
-        const got: Partial<Record<'A' | 'B', number>> = {};
-        for (const build of order) {
-          const { cpuUs, p50Ms, p99Ms } = await slice(build, page, seconds);
-          cpu[build.label].push(cpuUs);
-          p50[build.label].push(p50Ms);
-          p99[build.label].push(p99Ms);
-          got[build.label] = cpuUs;
+        if (round % roundsPerProcess === 0) {
+          // Two processes of one build differ in their tail by tens of percent (bench/RESULTS.md),
+          // so each round (by default) compares a fresh pair, warmed up alike.
+          await Promise.all(services.map(({ child }) => children.stop(child)));
+          services = [];
+          for (const build of builds) services.push(await startService(children, build));
         }
-        ratios.push((got.B as number) / (got.A as number));
+        const order = round % 2 === 0 ? services : [...services].reverse();
+        // The one measured first is warmed up last, so that neither waits idle longer before its
+        // slice (an idle pool drops its Webex connections after the emulator's keep-alive).
+        if (round % roundsPerProcess === 0)
+          for (const service of [...order].reverse()) await slice(service, page, warmup, control);
+        const got: Partial<Record<Label, SliceResult>> = {};
+        for (const service of order) {
+          const { label } = service.build;
+          const pooled: number[] = [];
+          latencies[label].push(pooled);
+          const result = await slice(service, page, seconds, control, pooled);
+          cpu[label].push(result.cpuUs);
+          p50[label].push(result.p50Ms);
+          p99[label].push(result.p99Ms);
+          calls[label] += result.calls;
+          opened[label] += result.opened;
+          got[label] = result;
+        }
+        const { A, B } = got as Record<Label, SliceResult>;
+        ratios.push(B.cpuUs / A.cpuUs);
+        tailRatios.push(B.p99Ms / A.p99Ms);
       }
-      // New connections to Webex while the page was loaded (the bench's own control requests keep one alive).
-      const statsAfter = await Promise.all(builds.map(stats));
-      const churn = builds.map((build, i) => {
-        const calls = statsAfter[i].requests.rooms - statsBefore[i].requests.rooms;
-        const opened = statsAfter[i].connections - statsBefore[i].connections;
-        return calls > 0 ? `${build.label} ${opened} new connections for ${calls} /rooms calls` : '';
-      });
+      const churn = builds.map(({ label }) =>
+        calls[label] > 0 ? `${label} ${opened[label]} new connections for ${calls[label]} /rooms calls` : '',
+      );
+      const ms = (value: number) => `${value.toFixed(1)} ms`;
       const pct = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)} %`;
+      const versus = (r: number[]) =>
+        `B vs A ${pct(median(r))} (rounds ${pct(Math.min(...r))} … ${pct(Math.max(...r))})`;
       process.stdout.write(
         `${page.name}: A ${Math.round(median(cpu.A))} µs, B ${Math.round(median(cpu.B))} µs CPU/request; ` +
-          `B vs A ${pct(median(ratios))} (rounds ${pct(Math.min(...ratios))} … ${pct(Math.max(...ratios))}); ` +
-          `p50 A ${median(p50.A)} ms, B ${median(p50.B)} ms; p99 A ${median(p99.A)} ms, B ${median(p99.B)} ms` +
+          `${versus(ratios)}; p50 A ${ms(median(p50.A))}, B ${ms(median(p50.B))}; ` +
+          `p99 A ${ms(median(p99.A))}, B ${ms(median(p99.B))}, ${versus(tailRatios)}` +
           `${churn[0] ? `; ${churn.join(', ')}` : ''}\n`,
       );
+      if (page.key !== 'signin') process.stdout.write(`  ${pooledTail(latencies, pct)}\n`);
     }
   } finally {
     control.destroy();

@@ -10,6 +10,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Every response must be exactly this body, or it counts as a mismatch. */
   expectBody?: string;
+  /** Called with each response's latency in ms (to pool the latencies of several runs). */
+  onLatency?: (ms: number) => void;
 }
 
 export interface LoadResult {
@@ -29,14 +31,21 @@ export interface LoadResult {
 
 /** One autocannon run in this process (pinned to the load-generator core). */
 export async function cannon(options: LoadOptions): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.durationS ?? 10,
-    amount: options.amount,
-    headers: options.headers,
-    expectBody: options.expectBody,
-    timeout: 10,
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationS ?? 10,
+        amount: options.amount,
+        headers: options.headers,
+        expectBody: options.expectBody,
+        timeout: 10,
+      },
+      (error, done) => (error ? reject(error as Error) : resolve(done)),
+    );
+    const { onLatency } = options;
+    if (onLatency) run.on('response', (_client, _status, _bytes, ms) => onLatency(ms));
   });
   return {
     rps: Math.round(result.requests.average),

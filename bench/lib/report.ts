@@ -82,6 +82,13 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The q-quantile (0…1) of values, by the nearest rank below. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 export function machineInfo() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   let memTotal = `${(totalmem() / 1024 ** 3).toFixed(1)}Gi`;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { cookieHeader, cookiesOf, request } from './http';
+import { quantile } from './report';
 
 export interface FlowStats {
   flows: number;
@@ -79,9 +80,7 @@ export class SignInClient {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const seconds = (performance.now() - begin) / 1000;
-    times.sort((a, b) => a - b);
-    const at = (q: number): number =>
-      times.length ? Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10 : 0;
+    const at = (q: number): number => (times.length ? Math.round(quantile(times, q) * 10) / 10 : 0);
     return {
       flows: times.length,
       errors,
