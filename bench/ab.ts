@@ -70,12 +70,12 @@ interface Build {
   port: number;
 }
 
-/** A running service of a build, signed in. */
+/** A running service of a build, and its session cookie when it was signed in. */
 interface Service {
   build: Build;
   origin: string;
   child: Child;
-  cookie: string;
+  cookie?: string;
 }
 
 interface Page {
@@ -115,7 +115,7 @@ async function startEmulator(children: Children, label: Label, root: string, emu
   return { label, root, emulator, secret, port };
 }
 
-async function startService(children: Children, build: Build): Promise<Service> {
+async function startService(children: Children, build: Build, signIn: boolean): Promise<Service> {
   const origin = `http://127.0.0.1:${build.port}`;
   const since = performance.now();
   const child = children.spawn(`ab-service-${build.label}`, process.execPath, ['dist/main.js'], {
@@ -129,6 +129,7 @@ async function startService(children: Children, build: Build): Promise<Service> 
     }),
   });
   await waitForStatus(`${origin}/`, child, { since, intervalMs: 20 });
+  if (!signIn) return { build, origin, child };
   const client = new SignInClient(origin, `${build.emulator}/v1/authorize`, USER.displayName);
   const cookie = await client.signIn();
   client.close();
@@ -169,7 +170,7 @@ async function slice(
       url: `${origin}${page.path}`,
       connections: CONNECTIONS,
       durationS: seconds,
-      headers: page.signedIn ? { cookie: service.cookie } : undefined,
+      headers: service.cookie ? { cookie: service.cookie } : undefined,
       onLatency: (ms) => latencies.push(ms),
     });
     const problems = problemsOf(result);
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
           // so each round (by default) compares a fresh pair, warmed up alike.
           await Promise.all(services.map(({ child }) => children.stop(child)));
           services = [];
-          for (const build of builds) services.push(await startService(children, build));
+          for (const build of builds) services.push(await startService(children, build, page.signedIn));
         }
         const order = round % 2 === 0 ? services : [...services].reverse();
         // The one measured first is warmed up last, so that neither waits idle longer before its

@@ -8,7 +8,7 @@ import { StoreUnavailableError } from './store-unavailable.error';
 /** express-session's middleware as SessionModule configures it (sessionOptions). */
 export const EXPRESS_SESSION = Symbol('EXPRESS_SESSION');
 
-export type RequestSession = Session & Partial<SessionData>;
+type RequestSession = Session & Partial<SessionData>;
 
 /**
  * Forgets the person but keeps the session, with `notice` for the home page to say why: the
