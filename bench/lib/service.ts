@@ -11,7 +11,8 @@ export function emulatorCommand(options: { port: number; secret: string; service
   return {
     args: [
       ...['dist/sandbox/cli.js', '--port', String(options.port), '--test-controls', '--auto-consent', USER.handle],
-      ...['--client-id', CLIENT_ID, '--client-secret', options.secret],
+      // `=`: a random secret may start with '-', which would read as an option.
+      ...['--client-id', CLIENT_ID, `--client-secret=${options.secret}`],
       ...['--redirect-uri', `${options.serviceOrigin}/oauth`, '--scopes', WEBEX_CALL_SCOPES.join(' ')],
     ],
     ready: READY,

@@ -1,4 +1,4 @@
-import axios, { AxiosError, AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosError, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
@@ -32,30 +32,42 @@ export interface UndiciAdapter extends AxiosAdapter {
  * - a network failure is axios' ERR_NETWORK with undici's error as its `cause`.
  */
 export function undiciAdapter(dispatcher: Dispatcher): UndiciAdapter {
+  // axios' own URL building (baseURL, params, paramsSerializer) on an instance without defaults:
+  // `config` is merged already, and merging it again with axios' defaults (`axios.getUri`) was
+  // ~18 µs per call, a third of the adapter's CPU (bench/webex-client.ts).
+  const urls = new axios.Axios({});
   const adapter = async (config: InternalAxiosRequestConfig) => {
-    const deadline = config.timeout ? AbortSignal.timeout(config.timeout) : undefined;
+    // A timer cleared when the exchange ends. AbortSignal.timeout() keeps its timer for the whole
+    // budget (10 s by default) after the call is done, some 20,000 live timers at 2,000 calls/s:
+    // 5.3 against 2.0 µs a call, measured alone.
+    const deadline = config.timeout ? new AbortController() : undefined;
+    const timer = deadline ? setTimeout(() => deadline.abort(), config.timeout) : undefined;
     const signal =
       deadline && config.signal
-        ? AbortSignal.any([deadline, config.signal as AbortSignal])
-        : (deadline ?? config.signal);
+        ? AbortSignal.any([deadline.signal, config.signal as AbortSignal])
+        : (deadline?.signal ?? config.signal);
     try {
-      const answer = await request(axios.getUri(config), {
+      const { baseURL, url, paramsSerializer, allowAbsoluteUrls } = config;
+      const uri = urls.getUri({ baseURL, url, params: config.params as unknown, paramsSerializer, allowAbsoluteUrls });
+      const answer = await request(uri, {
         dispatcher,
         method: (config.method ?? 'get').toUpperCase(),
-        headers: AxiosHeaders.from(config.headers).toJSON(true),
+        // axios hands every adapter its headers as AxiosHeaders already.
+        headers: config.headers.toJSON(true),
         body: (config.data as string | Buffer | undefined) ?? null,
         signal: signal as AbortSignal | undefined,
       });
-      const headers = AxiosHeaders.from(answer.headers as Record<string, string>);
+      // undici's header names are lower case; axios makes the answer's headers AxiosHeaders itself.
+      const headers = answer.headers;
       const cap =
         config.maxContentLength !== undefined && config.maxContentLength > -1 ? config.maxContentLength : Infinity;
       const tooLarge = () =>
         new AxiosError(`maxContentLength size of ${cap} exceeded`, AxiosError.ERR_BAD_RESPONSE, config);
-      if (Number(headers.getContentLength()) > cap) {
+      if (Number(headers['content-length']) > cap) {
         answer.body.destroy();
         throw tooLarge();
       }
-      const coding = String(headers.get('content-encoding') ?? '')
+      const coding = String(headers['content-encoding'] ?? '')
         .trim()
         .toLowerCase();
       const decoder = DECODERS[coding];
@@ -92,8 +104,11 @@ export function undiciAdapter(dispatcher: Dispatcher): UndiciAdapter {
       };
     } catch (error) {
       if (error instanceof AxiosError) throw error;
-      if (deadline?.aborted) throw new AxiosError(`timeout of ${config.timeout}ms exceeded`, 'ETIMEDOUT', config);
+      if (deadline?.signal.aborted)
+        throw new AxiosError(`timeout of ${config.timeout}ms exceeded`, 'ETIMEDOUT', config);
       throw Object.assign(new AxiosError('Network Error', AxiosError.ERR_NETWORK, config), { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   };
   return Object.assign(adapter, { dispatcher });
