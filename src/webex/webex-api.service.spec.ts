@@ -591,8 +591,8 @@ describe(WebexApiService.name, () => {
     });
 
     it('refuses an answer that declares more than 16 MB at once, without reading it', async () => {
-      // axios refuses it on its Content-Length; the connection, never read further, is released
-      // when the answer is garbage-collected (undici cancels an unread body then).
+      // The adapter refuses it on its Content-Length and destroys the unread body, which closes
+      // the connection instead of reading the rest.
       const { handler, sent } = flood(17, { 'content-length': String(17 * 1024 * 1024 + 11) });
       const { service } = await serviceOn(handler);
       const started = Date.now();
