@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, write
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { median } from './lib/report';
 
 const ROOT = resolve(__dirname, '..');
 const ROUNDS = Number(process.argv[2] ?? 5);
@@ -84,11 +85,10 @@ async function main(): Promise<void> {
       await waitFor((t) => t?.startsWith(marker) ?? false, 30_000);
       times.push(performance.now() - saved);
     }
-    const sorted = [...times].sort((a, b) => a - b);
     const result = {
       initialMs: Math.round(initial),
       roundsMs: times.map(Math.round),
-      medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+      medianMs: Math.round(median(times)),
     };
     console.log(JSON.stringify(result));
   } finally {

@@ -18,6 +18,7 @@ import { configModule } from '../src/config';
 import { WebexApiService, WebexModule, webexCalls } from '../src/webex';
 import { request } from './lib/http';
 import { Children, pinSelf, waitForOutput } from './lib/processes';
+import { median } from './lib/report';
 
 const HANDLE = 'alice';
 
@@ -62,8 +63,6 @@ async function drive(service: WebexApiService, token: string, calls: number, exp
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const pinned = pinSelf('0');
