@@ -1,8 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp } from '../../src/app.setup';
@@ -60,6 +60,16 @@ const SERVICE_ENV = [
  * Set for every app unless a suite overrides it. A suite signs in far more often than a person
  * would, from one address, so the per-client sign-in rate limit is off (0).
  */
+/**
+ * nestjs-pino keeps the logger for lines outside a request in a module variable, made by the first
+ * app of the file. Its reset for tests is not in the package's exports map (5.x), so it is loaded
+ * from the same file the package's entry loads, which Jest's module registry shares.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { __resetOutOfContextForTests } = require(join(dirname(require.resolve('nestjs-pino')), 'PinoLogger.js')) as {
+  __resetOutOfContextForTests: () => void;
+};
+
 const TEST_DEFAULTS: EnvOverrides = { LOGIN_RATE_LIMIT: '0' };
 
 export const E2E_SESSION_SECRET = 'e2e-session-secret-0123456789-abcdefghijklmnop';
@@ -172,8 +182,7 @@ export async function bootApp(
 
   const logger = new CapturingLogger();
   startCapture(logger);
-  // nestjs-pino keeps the logger for lines outside a request in a module variable, made by the
-  // first app of the file; each app gets its own, with its own level and format, as in production.
+  // Each app gets its own root logger, with its own level and format, as in production.
   __resetOutOfContextForTests();
   let app: NestExpressApplication;
   try {

@@ -1,0 +1,28 @@
+// @ts-check
+/**
+ * Our TypeScript goes through ts-jest (type-checking is `npm run typecheck`'s job). Nest 12's
+ * packages are ES modules that use `import.meta.url`, which ts-jest cannot compile to CommonJS, so
+ * their JavaScript (and that of the other ES-module-only packages the app loads) goes through SWC,
+ * which can. This works the same on Node 22 and 24 with no experimental flag.
+ */
+const esModulePackages = ['@nestjs', '@apidevtools'];
+
+/** @type {import('jest').Config} */
+const base = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    '^.+\\.m?js$': ['@swc/jest', { module: { type: 'commonjs' }, jsc: { target: 'es2023' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esModulePackages.join('|')})/)`],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
+    { ...base, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$' },
+    { ...base, displayName: 'browser', rootDir: 'test/browser', testRegex: '\\.browser-spec\\.ts$' },
+  ],
+};
