@@ -1,5 +1,4 @@
 'use strict';
-/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload, loaded with node -r */
 // Preloaded into the service only for the bench's diagnostics (node -r ./bench/service-hook.cjs dist/main.js),
 // never for the measured figures. Signals Nest's enableShutdownHooks() does not take (it takes SIGUSR2):
 // - SIGWINCH: the first starts V8's CPU profiler (the one behind --cpu-prof), the second writes the

@@ -1,3 +1,5 @@
+// First: every module loaded after it can come from Node's compile cache.
+import './compile-cache';
 import { Logger } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
