@@ -332,7 +332,7 @@ class Bench {
       ['nest', 'Nest on Express sending the same home bytes'],
       ['session', '… + express-session as the service mounts it (run for a request with its cookie)'],
       ['render', '… + the page rendered by hbs from views/'],
-      ['required', '… + security headers (helmet) and a request line (pino-http)'],
+      ['required', "… + security headers (Nest's useSecurityHeaders) and a request line (pino-http)"],
     ];
     log('2b. the fixed stack alone, layer by layer, answering the same home page');
     for (const [layer, title] of layers) {

@@ -7,7 +7,7 @@
  *            store, run only for a request with the session cookie, the same cookie options and id).
  *   render:  + the page rendered by hbs from views/ (index.hbs in the layout partial), as the service does.
  *   required: + what the product asks of every answer, each by its maintained library: security
- *            headers (helmet's defaults) and one request line per request (pino-http, to standard
+ *            headers (Nest's app.useSecurityHeaders(), helmet 8's defaults) and one request line per request (pino-http, to standard
  *            output through pino's asynchronous destination).
  *   rooms:   Nest + express-session with a signed-in session (from GET /start) + per request one
  *            GET /v1/rooms through HttpService (axios with a keep-alive agent) to the emulator,
@@ -23,7 +23,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import session from 'express-session';
 import hbs from 'hbs';
-import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -115,7 +114,7 @@ async function main(): Promise<void> {
   app.set('etag', false);
   if (config.layer === 'required') {
     app.use(pinoHttp({ logger: pino(pino.destination({ dest: 1, sync: false })) }));
-    app.use(helmet());
+    app.useSecurityHeaders();
   }
   if (config.layer !== 'nest') {
     app.use(forSessionCookie(COOKIE_NAME, expressSession));

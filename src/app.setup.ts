@@ -1,9 +1,8 @@
-import type { NestApplicationOptions } from '@nestjs/common';
+import type { NestApplicationOptions, SecurityHeadersOptions } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
-import helmet from 'helmet';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { configureApiDocs } from './api';
@@ -31,14 +30,16 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   const oauth = app.get<ConfigType<typeof oauthConfig>>(oauthConfig.KEY);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
-  app.disable('x-powered-by');
   // Every page is personal and sent with no-store: an ETag (a hash of each body) would buy nothing.
   app.set('etag', false);
   // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
   // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
   app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
-  app.use(securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin));
+  app.useSecurityHeaders(
+    securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin),
+  );
+  app.use(hstsOverTls);
   const staticFiles: [prefix: string, path: string][] = [
     // Water.css from its npm package, served by the service itself: no CDN.
     ['/static/water.css', join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css')],
@@ -74,9 +75,12 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   return app;
 }
 
-/** Helmet with a CSP that allows nothing inline: the pages have no scripts and no inline styles. */
-function securityHeaders(https: boolean, authorizeOrigin: string) {
-  const headers = helmet({
+/**
+ * Nest's security headers (helmet 8's set and defaults, resolved once at start-up) with a CSP that
+ * allows nothing inline: the pages have no scripts and no inline styles.
+ */
+function securityHeaders(https: boolean, authorizeOrigin: string): SecurityHeadersOptions {
+  return {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -90,14 +94,19 @@ function securityHeaders(https: boolean, authorizeOrigin: string) {
         frameAncestors: ["'none'"],
         // The sign-in may one day post to Webex's authorize page; nothing else may receive a form.
         formAction: ["'self'", authorizeOrigin],
-        ...(https ? { upgradeInsecureRequests: [] } : {}),
+        ...(https ? { upgradeInsecureRequests: true } : {}),
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
-    // Sent below, and only over TLS: HSTS on plain http would be ignored at best.
+    // Sent by hstsOverTls, and only over TLS: HSTS on plain http would be ignored at best.
     strictTransportSecurity: false,
-  });
-  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
-  return (req: Request, res: Response, next: NextFunction) =>
-    headers(req, res, (error?: unknown) => (error ? next(error) : req.secure ? hsts(req, res, next) : next()));
+  };
+}
+
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+/** HSTS on the requests that came over TLS (directly, or as a trusted proxy says). */
+function hstsOverTls(req: Request, res: Response, next: NextFunction): void {
+  if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
+  next();
 }

@@ -39,6 +39,9 @@ export function webexDispatcher(
     headersTimeout: config.timeoutMs,
     bodyTimeout: config.timeoutMs,
     maxResponseSize: MAX_RESPONSE_BYTES,
+    // undici 8 offers HTTP/2 by default. The client's keep-alive handling, its error mapping and the
+    // tests that prove both (the emulator speaks plain http/1.1) are HTTP/1.1's: h2 waits for its own.
+    allowH2: false,
   };
   if (options.direct) return new Agent(settings);
   // proxyTls bounds connecting to the proxy, requestTls the TLS handshake with Webex inside the
