@@ -69,8 +69,10 @@ class ServiceProcess {
     return callback.pathname + callback.search;
   }
 
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  /** Ends the process if it is still running, and waits until it has. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
   }
 }
 
@@ -82,8 +84,8 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
   beforeAll(async () => {
     emulator = await startTestEmulator();
   });
-  afterEach(() => {
-    service?.kill();
+  afterEach(async () => {
+    await service?.kill();
     emulator.controls.reset();
   });
   afterAll(() => emulator.close());
