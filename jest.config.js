@@ -5,7 +5,7 @@
  * their JavaScript (and that of the other ES-module-only packages the app loads) goes through SWC,
  * which can. This works the same on Node 22 and 24 with no experimental flag.
  */
-const esModulePackages = ['@nestjs', '@apidevtools'];
+const esModulePackages = ['@nestjs', '@apidevtools', 'jose'];
 
 /** @type {import('jest').Config} */
 const base = {
