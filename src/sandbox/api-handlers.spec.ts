@@ -8,6 +8,7 @@ import { EmulatorState } from './emulator-state';
 import { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls } from './emulator.types';
 import { DelayedResponses, FaultBoard } from './faults';
+import { OidcProvider } from './oidc-provider';
 import { routeFront, type RouteContext } from './route-context';
 import { RouteRegistry } from './route-registry';
 import { get, nextLink } from './sandbox.test-helpers';
@@ -92,6 +93,7 @@ describe('API handlers, on made-up endpoints', () => {
     stats,
     // testControls is off: the control routes are not mounted.
     controls: {} as EmulatorControls,
+    oidc: new OidcProvider(),
     origin: () => origin,
   };
   let server: Server;

@@ -67,6 +67,14 @@ export function controlsRoutes(controls: EmulatorControls): Router {
   router.post('/revoke-tokens', (req, res) => {
     res.json({ count: controls.revokeTokens(optionalHandle(bodyOf(req))) });
   });
+  router.post('/rotate-signing-keys', (_req, res) => {
+    controls.rotateSigningKeys();
+    res.json(OK);
+  });
+  router.post('/id-token-fault', (req, res) => {
+    controls.setIdTokenFault((bodyOf(req).fault ?? undefined) as string | undefined);
+    res.json(OK);
+  });
   router.get('/stats', (_req, res) => {
     res.json(controls.stats());
   });

@@ -3,6 +3,7 @@ import { apiRoutes } from './api.routes';
 import { controlsRoutes } from './controls.routes';
 import { EmulatorInputError, type ObservedRequest } from './emulator.types';
 import { oauthRoutes } from './oauth.routes';
+import { oidcRoutes } from './oidc.routes';
 import type { RouteContext } from './route-context';
 import {
   EmulatorHttpError,
@@ -70,7 +71,7 @@ export type RoutesFactory = (ctx: RouteContext) => Router;
  */
 export function createEmulatorApp(
   ctx: RouteContext,
-  routers: readonly RoutesFactory[] = [oauthRoutes, apiRoutes],
+  routers: readonly RoutesFactory[] = [oauthRoutes, oidcRoutes, apiRoutes],
 ): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -12,6 +12,8 @@ export interface AuthorizationRequest {
   scopes: readonly string[];
   state?: string;
   codeChallenge?: string;
+  /** OpenID Connect: echoed in the id_token the code buys. */
+  nonce?: string;
 }
 
 /** Who a token speaks for. `grantId` ties every token minted from one code together. */
@@ -150,7 +152,13 @@ export class EmulatorState {
     return code;
   }
 
-  redeemCode(client: EmulatorClient, code: string, redirectUri: string, verifier: string | undefined): IssuedTokens {
+  /** The tokens a code buys, with the grant and the nonce behind it (for the id_token). */
+  redeemCode(
+    client: EmulatorClient,
+    code: string,
+    redirectUri: string,
+    verifier: string | undefined,
+  ): { tokens: IssuedTokens; grant: Grant; nonce?: string } {
     const record = this.codes.get(code);
     if (!record || record.expiresAt <= Date.now()) {
       throw invalidGrant('The authorization code is invalid or has expired.');
@@ -169,12 +177,13 @@ export class EmulatorState {
       throw invalidGrant('redirect_uri does not match the one in the authorization request.');
     }
     checkPkce(request.codeChallenge, verifier);
-    return this.issue({
+    const grant: Grant = {
       handle: record.handle,
       clientId: client.clientId,
       scopes: request.scopes,
       grantId: record.grantId,
-    });
+    };
+    return { tokens: this.issue(grant), grant, nonce: request.nonce };
   }
 
   refresh(client: EmulatorClient, refreshToken: string): IssuedTokens {

@@ -102,6 +102,8 @@ export interface EmulatorStats {
 
 export interface IssuedTokens {
   access_token: string;
+  /** With the `openid` scope, from the authorization code (OpenID Connect Core 3.1.3.3). */
+  id_token?: string;
   expires_in: number;
   refresh_token: string;
   refresh_token_expires_in: number;
@@ -128,6 +130,10 @@ export interface EmulatorControls {
   stats(): EmulatorStats;
   /** Tokens without the browser dance (scopes default: the client's scopes). */
   issueTokens(handle: string, clientId: string, scopes?: string[]): IssuedTokens;
+  /** Signs id_tokens with a new key from now on; the previous key stays published at /v1/verification. */
+  rotateSigningKeys(): void;
+  /** The next id_tokens are bad in this way (one of ID_TOKEN_FAULTS), until cleared (undefined) or reset. */
+  setIdTokenFault(fault: string | undefined): void;
 }
 
 export interface WebexEmulator {

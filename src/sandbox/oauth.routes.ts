@@ -1,7 +1,7 @@
 import express, { type Request, type Response, Router } from 'express';
 import { consentPage, sendHtml } from './consent-page';
 import type { AuthorizationRequest } from './emulator-state';
-import type { EmulatorClient } from './emulator.types';
+import type { EmulatorClient, IssuedTokens } from './emulator.types';
 import { faultGate, grantTypeOf } from './faults';
 import { enterRoute, routeFront, type RouteContext } from './route-context';
 import { SEED_USERS, findSeedUser } from './seed-data';
@@ -62,7 +62,7 @@ function readAuthorizationRequest(
   } else if (requirePkce) {
     throw new RedirectError('invalid_request', 'code_challenge is required.');
   }
-  return { clientId: client.clientId, redirectUri, scopes, state, codeChallenge: challenge };
+  return { clientId: client.clientId, redirectUri, scopes, state, codeChallenge: challenge, nonce: param('nonce') };
 }
 
 function getAuthorize(ctx: RouteContext) {
@@ -166,7 +166,7 @@ function authenticateClient(ctx: RouteContext, req: Request, res: Response): Emu
 }
 
 function postAccessToken(ctx: RouteContext) {
-  return (req: Request, res: Response): void => {
+  return async (req: Request, res: Response): Promise<void> => {
     const grantType = oneParam(req.body, 'grant_type');
     if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
       throw new EmulatorHttpError(
@@ -176,15 +176,25 @@ function postAccessToken(ctx: RouteContext) {
       );
     }
     const client = authenticateClient(ctx, req, res);
-    const tokens =
-      grantType === 'authorization_code'
-        ? ctx.state.redeemCode(
-            client,
-            requiredParam(req.body, 'code'),
-            requiredParam(req.body, 'redirect_uri'),
-            oneParam(req.body, 'code_verifier'),
-          )
-        : ctx.state.refresh(client, requiredParam(req.body, 'refresh_token'));
+    let tokens: IssuedTokens;
+    if (grantType === 'authorization_code') {
+      const redeemed = ctx.state.redeemCode(
+        client,
+        requiredParam(req.body, 'code'),
+        requiredParam(req.body, 'redirect_uri'),
+        oneParam(req.body, 'code_verifier'),
+      );
+      tokens = redeemed.tokens;
+      const user = findSeedUser(redeemed.grant.handle);
+      if (redeemed.grant.scopes.includes('openid') && user) {
+        tokens = {
+          ...tokens,
+          id_token: await ctx.oidc.idToken({ ...redeemed.grant, user, nonce: redeemed.nonce }),
+        };
+      }
+    } else {
+      tokens = ctx.state.refresh(client, requiredParam(req.body, 'refresh_token'));
+    }
     // RFC 6749 §5.1: token answers must not be cached.
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(tokens);
   };

@@ -4,6 +4,7 @@ import type { EmulatorState } from './emulator-state';
 import type { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls, EmulatorRoute } from './emulator.types';
 import { faultGate, type DelayedResponses, type FaultBoard } from './faults';
+import type { OidcProvider } from './oidc-provider';
 import type { RouteRegistry } from './route-registry';
 import { locals, type ErrorShape } from './webex-responses';
 
@@ -17,6 +18,8 @@ export interface RouteContext {
   delays: DelayedResponses;
   stats: EmulatorStatsCounter;
   controls: EmulatorControls;
+  /** Login with Webex: signing keys, id_tokens, the discovery document. */
+  oidc: OidcProvider;
   /** The bound origin, known only once the server listens. */
   origin: () => string;
 }

@@ -9,7 +9,15 @@ export const CLIENT: EmulatorClient = {
   clientSecret: 'test-secret',
   redirectUris: ['http://localhost:8080/oauth', 'http://app.test:3000/cb?tenant=blue'],
   // Scopes of endpoints the emulator may not have yet, so adding one does not mean editing this.
-  scopes: ['spark:people_read', 'spark:rooms_read', 'spark:memberships_read', 'spark:kms'],
+  scopes: [
+    'spark:people_read',
+    'spark:rooms_read',
+    'spark:memberships_read',
+    'spark:kms',
+    'openid',
+    'email',
+    'profile',
+  ],
 };
 export const OTHER_CLIENT: EmulatorClient = {
   clientId: 'other-client',

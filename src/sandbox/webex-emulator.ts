@@ -8,6 +8,7 @@ import { EmulatorState, type EmulatorSnapshot } from './emulator-state';
 import { EmulatorStatsCounter } from './emulator-stats';
 import type { EmulatorControls, EmulatorOptions, SeedUserSummary, WebexEmulator } from './emulator.types';
 import { DelayedResponses, FaultBoard } from './faults';
+import { checkIdTokenFault, OidcProvider } from './oidc-provider';
 import { RouteRegistry } from './route-registry';
 import { SEED_USERS } from './seed-data';
 
@@ -50,12 +51,14 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
   const faults = new FaultBoard(settings.log, routes);
   const delays = new DelayedResponses();
   const state = new EmulatorState(settings);
+  const oidc = new OidcProvider();
   const persistence = settings.stateFile ? new StateFile(settings.stateFile, state) : undefined;
   const controls: EmulatorControls = {
     reset: () => {
       faults.reset();
       stats.reset();
       state.resetSettings();
+      oidc.setIdTokenFault(undefined);
     },
     setTokenLifetimes: (lifetimes) => state.setTokenLifetimes(lifetimes),
     setRotateRefreshTokens: (on) => state.setRotateRefreshTokens(on),
@@ -67,10 +70,22 @@ export async function startWebexEmulator(options: EmulatorOptions): Promise<Webe
     clearFaults: () => faults.clear(),
     stats: () => stats.snapshot(),
     issueTokens: (handle, clientId, scopes) => state.issueTokens(checkSeedHandle(handle), clientId, scopes),
+    rotateSigningKeys: () => oidc.rotateKeys(),
+    setIdTokenFault: (fault) => oidc.setIdTokenFault(checkIdTokenFault(fault)),
   };
   let origin = '';
   // Building the app registers its routes' names and scopes.
-  const app = createEmulatorApp({ settings, state, routes, faults, delays, stats, controls, origin: () => origin });
+  const app = createEmulatorApp({
+    settings,
+    state,
+    routes,
+    faults,
+    delays,
+    stats,
+    controls,
+    oidc,
+    origin: () => origin,
+  });
   const server = createServer(app);
   server.on('connection', () => {
     stats.connections++;
