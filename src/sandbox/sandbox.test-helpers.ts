@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { WEBEX_CALL_SCOPES } from '../webex/webex.calls';
 import type { EmulatorClient, EmulatorOptions, IssuedTokens, WebexEmulator } from './emulator.types';
 import { startWebexEmulator } from './webex-emulator';
 
@@ -8,16 +9,8 @@ export const CLIENT: EmulatorClient = {
   clientId: 'test-client',
   clientSecret: 'test-secret',
   redirectUris: ['http://localhost:8080/oauth', 'http://app.test:3000/cb?tenant=blue'],
-  // Scopes of endpoints the emulator may not have yet, so adding one does not mean editing this.
-  scopes: [
-    'spark:people_read',
-    'spark:rooms_read',
-    'spark:memberships_read',
-    'spark:kms',
-    'openid',
-    'email',
-    'profile',
-  ],
+  // Every scope a declared Webex call needs (a new call's emulator test works as it is), and Login with Webex's.
+  scopes: [...WEBEX_CALL_SCOPES, 'spark:kms', 'openid', 'email', 'profile'],
 };
 export const OTHER_CLIENT: EmulatorClient = {
   clientId: 'other-client',
