@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IdTokenRejected, IdTokenVerifier, type IdTokenVerifierOptions } from './id-token.verifier';
@@ -29,9 +30,17 @@ class KeyServer {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/verification`;
   }
 
-  async publish(...keys: { kid: string; pair: KeyPair }[]): Promise<void> {
+  /** Publishes the keys; `alg` is optional in a JWK (RFC 7517 4.4), and a key set may leave it out. */
+  async publish(
+    ...keys: { kid: string; pair: { publicKey: CryptoKey | KeyObject }; withoutAlg?: boolean }[]
+  ): Promise<void> {
     this.published = await Promise.all(
-      keys.map(async ({ kid, pair }) => ({ ...(await exportJWK(pair.publicKey)), kid, use: 'sig', alg: 'RS256' })),
+      keys.map(async ({ kid, pair, withoutAlg }) => ({
+        ...(await exportJWK(pair.publicKey)),
+        kid,
+        use: 'sig',
+        ...(withoutAlg ? {} : { alg: 'RS256' }),
+      })),
     );
   }
 
@@ -112,6 +121,15 @@ describe('IdTokenVerifier', () => {
       const token = await new SignJWT(claims())
         .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
         .sign(new TextEncoder().encode('a-client-secret-of-thirty-two-bytes!'));
+
+      expect((await refusal(token)).check).toBe('algorithm');
+    });
+
+    it('refuses another RSA algorithm (PS256) made with the published key itself, when the key set names no alg', async () => {
+      // A Node key object: one RSA key can sign RS256 and PS256 alike (a WebCrypto key is bound to one).
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      await keyServer.publish({ kid: 'key-1', pair: rsa, withoutAlg: true });
+      const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'PS256', kid: 'key-1' }).sign(rsa.privateKey);
 
       expect((await refusal(token)).check).toBe('algorithm');
     });
