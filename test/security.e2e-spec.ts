@@ -280,6 +280,15 @@ describe('Security', () => {
         tlsUntrusted = await boot('tls-untrusted', tlsEnv());
       });
 
+      it('tells browsers to upgrade any http subresource to https (CSP), which an http deployment does not', async () => {
+        const csp = (response: Response) => String(response.headers['content-security-policy']).split(';');
+        const https = await tls.request().get('/').set('X-Forwarded-Proto', 'https');
+        const http = await app.request().get('/');
+
+        expect(csp(https)).toContain('upgrade-insecure-requests');
+        expect(csp(http)).not.toContain('upgrade-insecure-requests');
+      });
+
       it('is named __Host-wxo.sid and Secure when a trusted proxy says https, and a whole sign-in works', async () => {
         const login = await tls.request().get('/login').set('X-Forwarded-Proto', 'https');
         expect(login.status).toBe(302);
