@@ -37,11 +37,16 @@ export function requireScope(ctx: RouteContext, scope: string): RequestHandler {
   };
 }
 
-/** The seeded user whose token requireScope accepted. */
-export function callerOf(res: Response): SeedUser {
-  const user = findSeedUser((res.locals.grant as Grant).handle);
+/** The seeded user a grant speaks for: every token and code is issued to one. */
+export function grantedUser(grant: Grant): SeedUser {
+  const user = findSeedUser(grant.handle);
   if (!user) throw new Error('A token was issued to a user the seed does not have.');
   return user;
+}
+
+/** The seeded user whose token requireScope accepted. */
+export function callerOf(res: Response): SeedUser {
+  return grantedUser(res.locals.grant as Grant);
 }
 
 /** A parameter that takes one of a few words, e.g. "type must be direct or group." otherwise. */

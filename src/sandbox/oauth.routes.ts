@@ -1,4 +1,5 @@
 import express, { type Request, type Response, Router } from 'express';
+import { grantedUser } from './api-handlers';
 import { consentPage, sendHtml } from './consent-page';
 import type { AuthorizationRequest } from './emulator-state';
 import type { EmulatorClient, IssuedTokens } from './emulator.types';
@@ -185,12 +186,9 @@ function postAccessToken(ctx: RouteContext) {
         oneParam(req.body, 'code_verifier'),
       );
       tokens = redeemed.tokens;
-      const user = findSeedUser(redeemed.grant.handle);
-      if (redeemed.grant.scopes.includes('openid') && user) {
-        tokens = {
-          ...tokens,
-          id_token: await ctx.oidc.idToken({ ...redeemed.grant, user, nonce: redeemed.nonce }),
-        };
+      if (redeemed.grant.scopes.includes('openid')) {
+        const user = grantedUser(redeemed.grant);
+        tokens = { ...tokens, id_token: await ctx.oidc.idToken({ ...redeemed.grant, user, nonce: redeemed.nonce }) };
       }
     } else {
       tokens = ctx.state.refresh(client, requiredParam(req.body, 'refresh_token'));

@@ -60,17 +60,22 @@ export function claimsOf(user: SeedUser, scopes: readonly string[]): JWTPayload 
  * request, the previous key kept published), RS256 id_tokens, and the bad ones a test asks for.
  */
 export class OidcProvider {
-  private keys: SigningKey[] = [newSigningKey()];
+  /** Made on first use: an RSA key costs 15–60 ms, which every emulator start would pay otherwise. */
+  private keys?: SigningKey[];
   private fault?: IdTokenFault;
 
   /** The key set, current key first. */
   jwks(): { keys: JsonWebKey[] } {
-    return { keys: this.keys.map((key) => key.publicJwk) };
+    return { keys: this.signingKeys().map((key) => key.publicJwk) };
   }
 
   /** Signs with a new key from now on; the previous one stays published, older ones go. */
   rotateKeys(): void {
-    this.keys = [newSigningKey(), this.keys[0]];
+    this.keys = [newSigningKey(), this.signingKeys()[0]];
+  }
+
+  private signingKeys(): SigningKey[] {
+    return (this.keys ??= [newSigningKey()]);
   }
 
   /** The next id_tokens are bad in this way, until cleared (undefined) or reset. */
@@ -130,7 +135,7 @@ export class OidcProvider {
           : {}),
     };
     if (fault === 'none') return new UnsecuredJWT(payload).encode();
-    const current = this.keys[0];
+    const current = this.signingKeys()[0];
     // Signed by a key nobody published: under the current key id, or under an id of its own.
     const signer = fault === 'bad-signature' || fault === 'unknown-key' ? newSigningKey() : current;
     const kid = fault === 'bad-signature' ? current.kid : signer.kid;
