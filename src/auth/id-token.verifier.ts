@@ -65,8 +65,6 @@ export interface IdTokenVerifierOptions {
  */
 export class IdTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
-  private readonly clockTolerance: number;
-  private readonly maxTokenAge: number;
 
   constructor(private readonly options: IdTokenVerifierOptions) {
     this.keys = createRemoteJWKSet(new URL(options.jwksUri), {
@@ -74,8 +72,6 @@ export class IdTokenVerifier {
       timeoutDuration: options.timeoutMs ?? 5000,
       ...(options.fetch ? { [customFetch]: options.fetch } : {}),
     });
-    this.clockTolerance = options.clockToleranceSeconds ?? 60;
-    this.maxTokenAge = options.maxAgeSeconds ?? 600;
   }
 
   async verify(idToken: string, nonce: string): Promise<IdTokenClaims> {
@@ -85,8 +81,8 @@ export class IdTokenVerifier {
         algorithms: ['RS256'],
         issuer: [...this.options.issuers],
         audience: this.options.clientId,
-        clockTolerance: this.clockTolerance,
-        maxTokenAge: this.maxTokenAge,
+        clockTolerance: this.options.clockToleranceSeconds ?? 60,
+        maxTokenAge: this.options.maxAgeSeconds ?? 600,
         requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
       }));
     } catch (error) {
