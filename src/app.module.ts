@@ -1,9 +1,9 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiModule } from './api';
-import { AuthModule } from './auth';
+import { AuthModule, OAuthCallbackModule } from './auth';
 import { HttpErrorFilter } from './common';
-import { configModule } from './config';
+import { configModule, oauthConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics';
@@ -13,20 +13,33 @@ import { SessionModule } from './session';
 import { SpacesModule } from './spaces/spaces.module';
 import { WebexModule } from './webex';
 
-@Module({
-  imports: [
-    configModule(),
-    LoggingModule,
-    MetricsModule,
-    SessionModule,
-    WebexModule,
-    AuthModule,
-    RoomsModule,
-    SpacesModule,
-    ApiModule,
-    SandboxModeModule,
-    HealthModule,
-  ],
-  providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
-})
-export class AppModule {}
+/** Read once per process, as .env is; each app's namespaces are computed when it is created. */
+const config = configModule();
+
+/**
+ * The whole service for the environment it is created in: `AppModule.forRoot()` after the
+ * environment is set (main.ts, and every e2e suite through test/support/app.ts).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        config,
+        LoggingModule,
+        MetricsModule,
+        SessionModule,
+        WebexModule,
+        AuthModule,
+        OAuthCallbackModule.forRoot(oauthConfig()),
+        RoomsModule,
+        SpacesModule,
+        ApiModule,
+        SandboxModeModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+}

@@ -17,7 +17,11 @@ export const ROOT_DIR = join(__dirname, '..');
  * request body (sign-in and logout carry nothing in theirs), so a JSON and a urlencoded parser
  * would only be two more layers on every request. A handler that needs a body adds its parser.
  */
-export const APP_OPTIONS = { bodyParser: false } as const satisfies NestApplicationOptions;
+export const APP_OPTIONS = {
+  bodyParser: false,
+  // Two handlers for one request (e.g. AUTH_INIT_URL's redirect_uri path on a page's path) stop start-up.
+  routeConflictPolicy: { duplicate: 'error', shadow: 'error' },
+} as const satisfies NestApplicationOptions;
 
 const STATIC_OPTIONS = { index: false, maxAge: '1h', fallthrough: true, redirect: false } as const;
 

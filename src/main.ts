@@ -41,7 +41,10 @@ async function bootstrap(): Promise<void> {
   }
 
   // Lines from start-up are held until pino (configured by LoggingModule) takes over, then written through it.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { ...APP_OPTIONS, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    ...APP_OPTIONS,
+    bufferLogs: true,
+  });
   useAppLogger(app);
   configureApp(app);
   handleShutdownSignals(app, config.app.shutdownGraceMs);
@@ -69,8 +72,15 @@ async function bootstrap(): Promise<void> {
   logger.log(`Open ${config.oauth.publicOrigin}/ in your browser to start.`);
 }
 
+/** Nest's route conflict names the controllers; the callback's path is the operator's to change. */
+function callbackClashHint(message: string): string {
+  if (!startupConfig || !/OAuthCallbackController#callback/.test(message)) return '';
+  return `\nThe sign-in callback is at ${startupConfig.oauth.callbackPath}, the path of AUTH_INIT_URL’s redirect_uri, which is also one of this service’s pages: use a path of its own, such as /oauth, in the integration and in AUTH_INIT_URL.`;
+}
+
 bootstrap().catch((error: unknown) => {
   const clash = startupConfig ? portClashMessage(error, portsOf(startupConfig)) : undefined;
   if (clash) fail(clash);
-  fail(`The service could not start: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  fail(`The service could not start: ${message}${callbackClashHint(message)}`);
 });

@@ -50,7 +50,11 @@ describe('Sandbox mode', () => {
     expect(`${authorizeUrl.origin}${authorizeUrl.pathname}`).toBe(`http://localhost:${sandboxPort}/v1/authorize`);
     expect(authorizeUrl.searchParams.get('client_id')).toBe('sandbox-client');
     expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}/oauth`);
-    expect(authorizeUrl.searchParams.get('scope')).toBe(NEEDED_SCOPE);
+    // Login with Webex: the sandbox's own integration asks for openid email profile besides every call's scope.
+    expect(authorizeUrl.searchParams.get('scope')?.split(' ')).toEqual(
+      [...NEEDED_SCOPE.split(' '), 'openid', 'email', 'profile'].sort(),
+    );
+    expect(authorizeUrl.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
   });
 
@@ -67,6 +71,8 @@ describe('Sandbox mode', () => {
     const home = await visit(agent, '/', onHost);
     expect(h1Of(home.text)).toBe('Webex Integration example: Authenticated');
     expect(textOf(home.text)).toContain('So happy to meet, Alice Sandbox!');
+    // Login with Webex: name and email come from the verified id_token.
+    expect(textOf(home.text)).toMatch(/You signed in with Webex as \S+@\S+\./);
     expect(home.text).toMatch(BANNER);
 
     const rooms = await visit(agent, '/listrooms', onHost);

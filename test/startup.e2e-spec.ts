@@ -61,3 +61,23 @@ describe('start-up with a port already in use', () => {
     }
   });
 });
+
+describe('start-up with the sign-in callback on a page of the service', () => {
+  jest.setTimeout(60_000);
+
+  it('says that the redirect_uri path is taken and what to use instead, and exits 1', async () => {
+    const port = await freePort();
+    const authInitUrl = `https://webexapis.com/v1/authorize?client_id=c1&response_type=code&redirect_uri=${encodeURIComponent(`http://localhost:${port}/listrooms`)}&scope=spark%3Apeople_read`;
+    const { code, output } = await start({
+      PORT: String(port),
+      AUTH_INIT_URL: authInitUrl,
+      CLIENT_SECRET: 's3cret-value',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain('Duplicate route: GET /listrooms');
+    expect(output).toContain('The sign-in callback is at /listrooms, the path of AUTH_INIT_URL’s redirect_uri');
+    expect(output).toContain('use a path of its own, such as /oauth');
+    expect(output).not.toContain('s3cret-value');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});

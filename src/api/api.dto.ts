@@ -70,6 +70,19 @@ export class SessionDto {
   displayName?: string;
 
   @ApiPropertyOptional({
+    example: 'Y2lzY29zcGFyazovL3VzL1BFT1BMRS9hbGljZQ',
+    description: 'Login with Webex: the verified id_token’s subject; present when signed in with it.',
+  })
+  sub?: string;
+
+  @ApiPropertyOptional({
+    example: 'alice@example.com',
+    description:
+      'Login with Webex: the email the id_token (or UserInfo) gave; present when signed in with the email scope.',
+  })
+  email?: string;
+
+  @ApiPropertyOptional({
     format: 'date-time',
     example: '2026-12-04T23:00:00.000Z',
     description: 'When the sign-in ends at the latest (absolute timeout); present when signed in.',

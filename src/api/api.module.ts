@@ -6,13 +6,14 @@ import { apiConfig } from '../config';
 import { SessionModule } from '../session';
 import { WebexModule } from '../webex';
 import { ApiDocsController, ApiDocument } from './api-docs';
+import { MeApiController } from './me-api.controller';
 import { SessionApiController } from './session-api.controller';
 import { SpacesApiController } from './spaces-api.controller';
 
 /** The JSON API under /api/v1: the service as a backend for front ends (see README). */
 @Module({
   imports: [ConfigModule.forFeature(apiConfig), AuthModule, SessionModule, WebexModule],
-  controllers: [SessionApiController, SpacesApiController, ApiDocsController],
+  controllers: [SessionApiController, MeApiController, SpacesApiController, ApiDocsController],
   providers: [ApiDocument],
 })
 export class ApiModule implements NestModule {

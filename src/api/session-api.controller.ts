@@ -1,12 +1,11 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { FeaturesService, Public, SessionTokensService } from '../auth';
 import { sessionConfig } from '../config';
 import { SessionService } from '../session';
-import { WebexApiService, webexCalls } from '../webex';
-import { MeDto, SessionDto } from './api.dto';
+import { SessionDto } from './api.dto';
 import { ApiFailures } from './api-failures.decorator';
 import { ApiProblemFilter } from './api-problem.filter';
 
@@ -16,7 +15,6 @@ import { ApiProblemFilter } from './api-problem.filter';
 @Controller('api/v1')
 export class SessionApiController {
   constructor(
-    private readonly webex: WebexApiService,
     private readonly tokens: SessionTokensService,
     private readonly sessions: SessionService,
     private readonly features: FeaturesService,
@@ -34,6 +32,8 @@ export class SessionApiController {
     return {
       signedIn,
       ...(signedIn && user ? { displayName: user.displayName } : {}),
+      ...(signedIn && user?.sub ? { sub: user.sub } : {}),
+      ...(signedIn && user?.email ? { email: user.email } : {}),
       ...(signedIn && signedInAt !== undefined
         ? { expiresAt: new Date(signedInAt + this.config.absoluteTimeoutSeconds * 1000).toISOString() }
         : {}),
@@ -44,21 +44,6 @@ export class SessionApiController {
         available,
         missingScopes: [...missingScopes],
       })),
-    };
-  }
-
-  @Get('me')
-  @ApiCookieAuth()
-  @ApiOperation({ summary: 'The signed-in person, as Webex knows them' })
-  @ApiOkResponse({ type: MeDto })
-  @ApiFailures(401, 403, 429, 502, 503)
-  async getMe(@Req() req: Request): Promise<MeDto> {
-    const person = await this.tokens.withAccessToken(req, (token) => this.webex.get(webexCalls.me, token));
-    return {
-      id: person.id,
-      displayName: person.displayName,
-      emails: person.emails ?? [],
-      ...(person.avatar ? { avatar: person.avatar } : {}),
     };
   }
 

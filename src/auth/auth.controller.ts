@@ -1,19 +1,17 @@
 import { Controller, Get, UseGuards, Post, Render, Req, Res } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { randomBytes } from 'node:crypto';
-import { signIns } from '../metrics';
 import { SessionService } from '../session';
-import { OAuthService } from './oauth.service';
 import { Public } from './public.decorator';
 import { safeReturnPath } from './return-path';
 import { SessionTokensService } from './session-tokens.service';
+import { SignInService } from './sign-in.service';
 
 @Public()
 @Controller()
 export class AuthController {
   constructor(
-    private readonly oauth: OAuthService,
+    private readonly signIn: SignInService,
     private readonly sessions: SessionService,
     private readonly tokens: SessionTokensService,
   ) {}
@@ -23,7 +21,7 @@ export class AuthController {
   home(@Req() req: Request, @Res() res: Response): void {
     const session = req.session;
     const { user, grantId, notice } = session ?? {};
-    if (user && grantId) return res.render('authenticated', { displayName: user.displayName });
+    if (user && grantId) return res.render('authenticated', { displayName: user.displayName, email: user.email });
     if (session && notice) delete session.notice;
     // Sent here from a page that needs sign-in (HttpErrorFilter): say so, and sign in back to it.
     const next = safeReturnPath(req.query.next);
@@ -36,12 +34,7 @@ export class AuthController {
   @UseGuards(ThrottlerGuard)
   @Get('login')
   async login(@Req() req: Request, @Res() res: Response): Promise<void> {
-    // Sign-in is where a session starts. A random id in it binds the pending sign-in to this
-    // browser; it also makes the session worth saving, so the cookie is set before the trip to Webex.
-    const session = await this.sessions.start(req, res);
-    session.browserId ??= randomBytes(16).toString('base64url');
-    res.redirect(302, await this.oauth.startSignIn(session.browserId, safeReturnPath(req.query.next)));
-    signIns.inc({ stage: 'started', reason: '' });
+    res.redirect(302, await this.signIn.begin(req, res));
   }
 
   /** The tutorial links to GET /logout; a GET must not change state, so it shows the button. */

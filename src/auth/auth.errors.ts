@@ -6,7 +6,9 @@ export type SignInFailure =
   | 'other_error'
   | 'unexpected_parameters'
   | 'state_mismatch'
-  | 'code_rejected';
+  | 'code_rejected'
+  /** Login with Webex: the id_token (or the callback's `iss`) did not pass a check; the log names it. */
+  | 'not_verified';
 
 export class SignInError extends Error {
   constructor(

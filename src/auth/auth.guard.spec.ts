@@ -5,7 +5,7 @@ import { MemoryGrantStore } from '../session/memory-grant.store';
 import { TokenCipher } from '../session/token-cipher';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { AuthGuard } from './auth.guard';
-import type { OAuthService } from './oauth.service';
+import type { SignInService } from './sign-in.service';
 import { Public } from './public.decorator';
 import { SessionTokensService } from './session-tokens.service';
 
@@ -45,15 +45,17 @@ describe(AuthGuard.name, () => {
       refreshWaitMs: 1000,
       max: 100,
     });
-    tokens = new SessionTokensService(oauth as unknown as OAuthService, grants);
+    tokens = new SessionTokensService(oauth as unknown as SignInService, grants);
     guard = new AuthGuard(new Reflector(), tokens);
   });
 
   async function signedIn(expiresInMs: number) {
-    const grantId = await tokens.startGrant({
+    const grantId = 'grant-1';
+    await grants.save(grantId, {
       accessToken: 'a1',
       refreshToken: 'r1',
       accessTokenExpiresAt: Date.now() + expiresInMs,
+      version: 1,
     });
     return requestFor({ user: { id: 'p', displayName: 'P' }, grantId });
   }

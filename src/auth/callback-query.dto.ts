@@ -21,4 +21,10 @@ export class CallbackQueryDto {
   @IsString()
   @MaxLength(4096)
   error_description?: string;
+
+  /** RFC 9207: the authorization server's issuer identifier, checked in Login with Webex. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  iss?: string;
 }

@@ -12,6 +12,10 @@ export interface FeatureOptions {
   label: string;
   /** The Webex calls it makes: the integration must grant each one's scope. */
   calls: readonly WebexCall[];
+  /** Scopes it needs that no REST call declares (Login with Webex's `openid`). */
+  scopes?: readonly string[];
+  /** Scopes it asks for when the integration grants them, and does without otherwise (`email`, `profile`). */
+  optionalScopes?: readonly string[];
   /** The service is of no use without it: a missing scope stops start-up instead. */
   required?: boolean;
 }

@@ -90,4 +90,46 @@ describe(FeaturesService.name, () => {
       'AUTH_INIT_URL does not grant scope:me, which Sign-in needs: tick it on your integration on developer.webex.com and copy its authorize URL again',
     );
   });
+
+  describe('a feature with scopes besides its calls’ (Login with Webex: openid, then email and profile if granted)', () => {
+    @Feature({
+      key: 'login',
+      label: 'Login',
+      calls: [],
+      scopes: ['openid'],
+      optionalScopes: ['email', 'profile'],
+      required: true,
+    })
+    @Controller('e')
+    class LoginController {
+      @Get() get() {}
+    }
+
+    async function loginWith(grantedScopes: string[] | undefined) {
+      const moduleRef = await Test.createTestingModule({
+        imports: [DiscoveryModule],
+        controllers: [LoginController],
+        providers: [FeaturesService, FeatureGuard, { provide: oauthConfig.KEY, useValue: { grantedScopes } }],
+      }).compile();
+      return moduleRef.get(FeaturesService);
+    }
+
+    it('needs its own scope, and asks for the optional ones only when the integration grants them', async () => {
+      const withEmail = await loginWith(['openid', 'email']);
+      expect(withEmail.get('login')).toMatchObject({ available: true, missingScopes: [] });
+      expect(withEmail.requestedScopes()).toEqual(['email', 'openid']);
+
+      const bare = await loginWith(['openid']);
+      expect(bare.get('login')).toMatchObject({ available: true, missingScopes: [] });
+      expect(bare.requestedScopes()).toEqual(['openid']);
+
+      expect((await loginWith(undefined)).requestedScopes()).toEqual(['email', 'openid', 'profile']);
+    });
+
+    it('is off without its own scope, whatever optional ones are granted', async () => {
+      const features = await loginWith(['email', 'profile']);
+      expect(features.get('login')).toMatchObject({ available: false, missingScopes: ['openid'] });
+      expect(() => features.onApplicationBootstrap()).toThrow(/AUTH_INIT_URL does not grant openid, which Login needs/);
+    });
+  });
 });

@@ -74,13 +74,14 @@ export class FeaturesService implements OnApplicationBootstrap {
       const options = metatype && (Reflect.getMetadata(FEATURE, metatype) as FeatureOptions | undefined);
       if (!options) continue;
       if (states.some((state) => state.key === options.key)) throw new Error(`Two features are named ${options.key}`);
-      const scopes = [...new Set(options.calls.map((call) => call.scope))];
+      const needed = [...new Set([...options.calls.map((call) => call.scope), ...(options.scopes ?? [])])];
       // Sandbox mode: the service's own emulator integration is registered with every scope.
-      const missingScopes = granted ? scopes.filter((scope) => !granted.includes(scope)) : [];
+      const missingScopes = granted ? needed.filter((scope) => !granted.includes(scope)) : [];
+      const optional = (options.optionalScopes ?? []).filter((scope) => !granted || granted.includes(scope));
       states.push({
         key: options.key,
         label: options.label,
-        scopes,
+        scopes: [...new Set([...needed, ...optional])],
         missingScopes,
         available: missingScopes.length === 0,
         required: options.required ?? false,

@@ -166,6 +166,31 @@ describe('IdTokenVerifier', () => {
       expect(keyServer.fetches).toBe(2);
     });
 
+    it('waits out a short cool-down for a key published since the last fetch, and fetches once more', async () => {
+      const v = verifier({ refetchCooldownMs: 300 });
+      await v.verify(await sign(claims(), key), NONCE);
+      await keyServer.publish({ kid: 'key-2', pair: otherKey }, { kid: 'key-1', pair: key });
+      const started = Date.now();
+
+      await expect(v.verify(await sign(claims(), otherKey, 'key-2'), NONCE)).resolves.toMatchObject({
+        sub: 'person-1',
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(keyServer.fetches).toBe(2);
+    });
+
+    it('refuses a key id that is still unknown after the wait, having fetched once per cool-down', async () => {
+      const v = verifier({ refetchCooldownMs: 100 });
+      await v.verify(await sign(claims(), key), NONCE);
+
+      const refusals = await Promise.all(
+        [1, 2, 3].map(async (i) => (await refusal(await sign(claims(), otherKey, `made-up-${i}`), v)).check),
+      );
+      expect(refusals).toEqual(['key', 'key', 'key']);
+      // The three waited together, and one fetch served them all.
+      expect(keyServer.fetches).toBe(2);
+    });
+
     it('fetches the keys at most once per cool-down, however many tokens name unknown keys', async () => {
       const v = verifier({ refetchCooldownMs: 60_000 });
       await v.verify(await sign(claims(), key), NONCE);

@@ -1,5 +1,17 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type FetchImplementation,
+  type JWTPayload,
+  type RemoteJWKSet,
+} from 'jose';
 import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A cool-down up to this long is waited out for a key id not seen yet; a longer one refuses at once. */
+const MAX_ROTATION_WAIT_MS = 5000;
 
 /** The rule of OpenID Connect Core 3.1.3.7 that an id_token broke (said in the log, never the token). */
 export type IdTokenCheck =
@@ -23,8 +35,9 @@ export class IdTokenRejected extends Error {
     readonly check: IdTokenCheck,
     /** For the operator's log: what was wrong, e.g. the issuer received. Never the token. */
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`id_token refused (${check}): ${detail}`);
+    super(`id_token refused (${check}): ${detail}`, options);
     this.name = 'IdTokenRejected';
   }
 }
@@ -50,12 +63,14 @@ export interface IdTokenVerifierOptions {
   maxAgeSeconds?: number;
   /**
    * After the keys were fetched, an unknown `kid` fetches them again only once this has passed,
-   * so a flood of tokens with made-up key ids cannot make the service hammer Webex.
+   * so a flood of tokens with made-up key ids cannot make the service hammer Webex: at most one
+   * fetch per cool-down. A token whose key is new (a rotation) waits out a short cool-down and
+   * is checked once more, so a rotation never refuses a sign-in.
    */
   refetchCooldownMs?: number;
   timeoutMs?: number;
   /** How the keys are fetched (the Webex client's pool and proxy); the platform's fetch otherwise. */
-  fetch?: typeof fetch;
+  fetch?: FetchImplementation;
 }
 
 /**
@@ -64,11 +79,13 @@ export interface IdTokenVerifierOptions {
  * IdTokenRejected naming the check.
  */
 export class IdTokenVerifier {
-  private readonly keys: JWTVerifyGetKey;
+  private readonly keys: RemoteJWKSet;
+  private readonly cooldownMs: number;
 
   constructor(private readonly options: IdTokenVerifierOptions) {
+    this.cooldownMs = options.refetchCooldownMs ?? 2000;
     this.keys = createRemoteJWKSet(new URL(options.jwksUri), {
-      cooldownDuration: options.refetchCooldownMs ?? 30_000,
+      cooldownDuration: this.cooldownMs,
       timeoutDuration: options.timeoutMs ?? 5000,
       ...(options.fetch ? { [customFetch]: options.fetch } : {}),
     });
@@ -77,16 +94,18 @@ export class IdTokenVerifier {
   async verify(idToken: string, nonce: string): Promise<IdTokenClaims> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(idToken, this.keys, {
-        algorithms: ['RS256'],
-        issuer: [...this.options.issuers],
-        audience: this.options.clientId,
-        clockTolerance: this.options.clockToleranceSeconds ?? 60,
-        maxTokenAge: this.options.maxAgeSeconds ?? 600,
-        requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
-      }));
+      payload = await this.signedPayload(idToken);
     } catch (error) {
-      throw rejection(error);
+      const newKey =
+        error instanceof errors.JWKSNoMatchingKey && this.keys.coolingDown && this.cooldownMs <= MAX_ROTATION_WAIT_MS;
+      if (!newKey) throw rejection(error);
+      // Keys fetched moments ago, and the token names one they lack: jose fetches again after this.
+      await sleep(this.cooldownMs);
+      try {
+        payload = await this.signedPayload(idToken);
+      } catch (again) {
+        throw rejection(again);
+      }
     }
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (payload.azp !== undefined ? payload.azp !== this.options.clientId : audiences.length > 1) {
@@ -109,6 +128,25 @@ export class IdTokenVerifier {
       name: typeof payload.name === 'string' ? payload.name : undefined,
     };
   }
+
+  /** The payload of a token that passes jose's checks: signature, algorithm and the registered claims. */
+  private async signedPayload(idToken: string): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(idToken, this.keys, {
+      algorithms: ['RS256'],
+      issuer: [...this.options.issuers],
+      audience: this.options.clientId,
+      clockTolerance: this.options.clockToleranceSeconds ?? 60,
+      maxTokenAge: this.options.maxAgeSeconds ?? 600,
+      requiredClaims: ['sub', 'exp', 'iat', 'nonce'],
+    });
+    return payload;
+  }
+}
+
+/** Text from a token or a URL, fit for one log line: printable ASCII, at most 300 characters. */
+export function printable(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
 }
 
 function sameText(a: string, b: string): boolean {
@@ -131,7 +169,7 @@ const CLAIM_CHECKS: Record<string, IdTokenCheck> = {
 function rejection(error: unknown): IdTokenRejected {
   if (error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired) {
     const check = CLAIM_CHECKS[error.claim] ?? 'format';
-    const received = error.claim === 'iss' ? `; issuer received: ${String(error.payload.iss)}` : '';
+    const received = error.claim === 'iss' ? `; issuer received: ${printable(error.payload.iss)}` : '';
     return new IdTokenRejected(check, `${error.message}${received}`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
@@ -148,5 +186,5 @@ function rejection(error: unknown): IdTokenRejected {
   }
   // The key set could not be fetched or read: a timeout, a refused connection, a non-200, not JSON.
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new IdTokenRejected('keys unavailable', reason);
+  return new IdTokenRejected('keys unavailable', reason, { cause: error });
 }

@@ -1,4 +1,5 @@
 export { AuthModule } from './auth.module';
+export { OAuthCallbackModule } from './oauth-callback.module';
 export { Public } from './public.decorator';
 export { SessionTokensService } from './session-tokens.service';
 export {

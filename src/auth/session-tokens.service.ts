@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { randomBytes } from 'node:crypto';
 import { forgetSignIn, GrantGoneError, GrantStore, type Grant } from '../session';
 import { tokenRefreshes } from '../metrics';
-import { WebexGrantRefusedError, WebexUnauthorizedError, type WebexTokens } from '../webex';
+import { WebexGrantRefusedError, WebexUnauthorizedError } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
-import { OAuthService } from './oauth.service';
+import { SignInService } from './sign-in.service';
 
 /** Refresh this long before expiry, so a token never dies in the middle of a page. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -21,16 +20,9 @@ export class SessionTokensService {
   private readonly logger = new Logger('OAuth');
 
   constructor(
-    private readonly oauth: OAuthService,
+    private readonly signIn: SignInService,
     private readonly grants: GrantStore,
   ) {}
-
-  /** Stores the tokens of a new sign-in and returns the id the session keeps. */
-  async startGrant(tokens: WebexTokens): Promise<string> {
-    const grantId = randomBytes(18).toString('base64url');
-    await this.grants.save(grantId, { ...tokens, version: 1 });
-    return grantId;
-  }
 
   async endGrant(grantId: string | undefined): Promise<void> {
     if (grantId) await this.grants.delete(grantId);
@@ -80,7 +72,7 @@ export class SessionTokensService {
       this.signOutAndThrow(req);
     }
     try {
-      req.webexGrant = await this.grants.refreshOnce(grantId, seen, (grant) => this.oauth.refresh(grant));
+      req.webexGrant = await this.grants.refreshOnce(grantId, seen, (grant) => this.signIn.refresh(grant));
       tokenRefreshes.inc({ outcome: 'refreshed' });
       return req.webexGrant;
     } catch (error) {

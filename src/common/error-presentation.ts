@@ -61,6 +61,11 @@ const SIGN_IN_MESSAGES: Record<SignInFailure, { status: number; title: string; m
     title: 'Sign-in code refused',
     message: `${PREFIX} Webex did not accept the sign-in code (it may have expired or been used already). ${AGAIN}`,
   },
+  not_verified: {
+    status: 400,
+    title: 'Sign-in not verified',
+    message: `We could not verify your sign-in with Webex, so it did not go through. ${AGAIN} If it keeps happening, tell whoever runs this service.`,
+  },
 };
 
 /** What a person is told for a client error, by status: a title for the page, and what to do. */

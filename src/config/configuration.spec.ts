@@ -113,6 +113,44 @@ describe(load.name, () => {
     expect(loadConfiguration({ NODE_ENV: 'test' }).oauth.grantedScopes).toBeUndefined();
   });
 
+  it('turns Login with Webex on when the portal URL’s scope has openid, and always in sandbox mode', () => {
+    expect(loadConfiguration(realEnv).oauth.openId).toBe(false);
+    const openId = loadConfiguration({
+      ...realEnv,
+      AUTH_INIT_URL: portalUrl({
+        client_id: 'c',
+        redirect_uri: 'http://localhost:8080/oauth',
+        scope: 'openid email profile',
+      }),
+    });
+    expect(openId.oauth.openId).toBe(true);
+    expect(loadConfiguration({}).oauth.openId).toBe(true);
+  });
+
+  it('reads WEBEX_OIDC_ISSUERS as a list of https issuers, and refuses anything else by name', () => {
+    expect(loadConfiguration(realEnv).oauth.extraIssuers).toEqual([]);
+    const config = loadConfiguration({
+      ...realEnv,
+      WEBEX_OIDC_ISSUERS: 'https://idbroker-b-us.webex.com/idb, https://idbroker.webex.com/idb',
+    });
+    expect(config.oauth.extraIssuers).toEqual([
+      'https://idbroker-b-us.webex.com/idb',
+      'https://idbroker.webex.com/idb',
+    ]);
+    for (const bad of [
+      'http://idbroker.webex.com/idb',
+      'idbroker.webex.com',
+      'https://a.example/idb?x=1',
+      'https://a/,',
+    ]) {
+      const problems = problemsOf({ ...realEnv, WEBEX_OIDC_ISSUERS: bad });
+      expect(problems).toEqual([
+        expect.stringMatching(/^WEBEX_OIDC_ISSUERS must be a comma-separated list of https issuer URLs/),
+      ]);
+      expect(problems.join()).not.toContain(bad);
+    }
+  });
+
   it('reports every bad variable at once, by name, never by value', () => {
     const problems = problemsOf({
       PORT: 'eighty',

@@ -44,6 +44,13 @@ export interface Configuration {
      * scopes of the features these allow (FeaturesService).
      */
     grantedScopes?: string[];
+    /**
+     * Login with Webex (OpenID Connect): the scope of AUTH_INIT_URL has `openid` (always in sandbox
+     * mode). Sign-in then verifies an id_token instead of asking /people/me who the token is for.
+     */
+    openId: boolean;
+    /** Issuers accepted on an id_token besides the discovery document's (WEBEX_OIDC_ISSUERS). */
+    extraIssuers: string[];
     loginStateTtlSeconds: number;
     /** Requests per minute per client to /login and the callback; 0 = off. */
     loginRateLimit: number;
@@ -291,6 +298,8 @@ export function loadConfiguration(source: Record<string, string | undefined> = p
       callbackPath: redirectUri.pathname,
       publicOrigin: redirectUri.origin,
       grantedScopes,
+      openId: grantedScopes === undefined || grantedScopes.includes('openid'),
+      extraIssuers: env.WEBEX_OIDC_ISSUERS?.split(',').map((issuer) => issuer.trim()) ?? [],
       loginStateTtlSeconds: env.LOGIN_STATE_TTL ?? 600,
       loginRateLimit: env.LOGIN_RATE_LIMIT ?? 30,
     },

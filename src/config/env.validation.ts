@@ -105,6 +105,14 @@ export class EnvironmentVariables {
   @HttpUrl('WEBEX_API_BASE_URL', 'https://webexapis.com/v1')
   WEBEX_API_BASE_URL?: string;
 
+  /** Issuers of Webex id_tokens besides the discovery document's own (Webex's regional idbroker hosts). */
+  @IsOptional()
+  @Matches(/^https:\/\/[^\s,?#]+(\s*,\s*https:\/\/[^\s,?#]+)*$/, {
+    message:
+      'WEBEX_OIDC_ISSUERS must be a comma-separated list of https issuer URLs without query or fragment, e.g. WEBEX_OIDC_ISSUERS=https://idbroker-b-us.webex.com/idb',
+  })
+  WEBEX_OIDC_ISSUERS?: string;
+
   @WholeNumber('WEBEX_TIMEOUT_MS', 100, 120_000, 10_000, ' of milliseconds')
   WEBEX_TIMEOUT_MS?: number;
 

@@ -35,8 +35,8 @@ export class SandboxModeService implements OnModuleInit, OnApplicationShutdown {
           clientId: this.oauth.clientId,
           clientSecret: this.oauth.clientSecret,
           redirectUris: [this.oauth.redirectUri],
-          // Every scope some call needs, and spark:kms as a portal-made integration has it.
-          scopes: [...WEBEX_CALL_SCOPES, 'spark:kms'],
+          // Every scope some call needs, spark:kms as a portal-made integration has it, and Login with Webex's.
+          scopes: [...WEBEX_CALL_SCOPES, 'spark:kms', 'openid', 'email', 'profile'],
         },
       ],
       requirePkce: true,

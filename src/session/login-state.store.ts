@@ -7,6 +7,8 @@ import { atMostEntries } from './lru-bound';
 export interface PendingSignIn {
   browserId: string;
   codeVerifier: string;
+  /** Login with Webex: the id_token must carry this back (OpenID Connect Core §3.1.2.1). */
+  nonce?: string;
   createdAt: number;
   /** The page to go back to after sign-in (checked when it is stored, and again when it is used). */
   returnTo?: string;

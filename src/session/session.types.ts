@@ -2,8 +2,12 @@ import 'express-session';
 import type { Grant } from './grant.store';
 
 export interface SessionUser {
+  /** Webex's person id, or with Login with Webex the id_token's `sub`. */
   id: string;
   displayName: string;
+  /** Login with Webex: the id_token's subject, and the email when the integration has the `email` scope. */
+  sub?: string;
+  email?: string;
 }
 
 declare module 'express-session' {

@@ -1,5 +1,6 @@
 export { WebexModule } from './webex.module';
-export { WebexApiService } from './webex-api.service';
+export { WEBEX_TOKEN_ENDPOINT, WebexApiService } from './webex-api.service';
+export * from './openid.types';
 export * from './webex.errors';
 export type * from './webex.types';
 export { webexGet, webexList, type WebexCall, type WebexGet, type WebexList } from './webex-call';

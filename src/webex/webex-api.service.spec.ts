@@ -686,4 +686,252 @@ describe(WebexApiService.name, () => {
       });
     });
   });
+  /** Login with Webex (OpenID Connect): discovery, the discovered token endpoint, UserInfo and the key set. */
+  describe('Login with Webex', () => {
+    let upstream: Upstream | undefined;
+    afterEach(async () => {
+      await upstream?.close();
+      upstream = undefined;
+    });
+
+    /** A request as a stand-in server saw it. */
+    interface Seen {
+      method?: string;
+      url?: string;
+      authorization?: string;
+      contentType?: string;
+      body: string;
+    }
+
+    /** A stand-in server (not the API base) answering every request with `answer`; what it was sent. */
+    async function standIn(answer: unknown, status = 200) {
+      const seen: Seen[] = [];
+      upstream = await startUpstream((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          seen.push({
+            method: req.method,
+            url: req.url,
+            authorization: req.headers.authorization,
+            contentType: req.headers['content-type'],
+            body: Buffer.concat(chunks).toString(),
+          });
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        });
+      });
+      return { seen, origin: new URL(upstream.apiBaseUrl).origin };
+    }
+
+    const TOKEN_ANSWER = {
+      access_token: 'oidc-access',
+      refresh_token: 'oidc-refresh',
+      expires_in: 3600,
+      token_type: 'Bearer',
+      id_token: 'header.payload.signature',
+    };
+
+    it('reads the discovery document from the emulator', async () => {
+      const service = await make();
+      await expect(service.openIdConfiguration()).resolves.toMatchObject({
+        issuer: expect.stringMatching(/^https?:\/\//),
+        token_endpoint: `${emulator.apiBaseUrl}/access_token`,
+        userinfo_endpoint: `${emulator.apiBaseUrl}/userinfo`,
+        jwks_uri: `${emulator.apiBaseUrl}/verification`,
+        id_token_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      });
+    });
+
+    it('reads the discovery document at {WEBEX_API_BASE_URL}/.well-known/openid-configuration', async () => {
+      const document = {
+        issuer: 'https://idbroker.stand-in.test/idb',
+        authorization_endpoint: 'https://idbroker.stand-in.test/idb/oauth2/v1/authorize',
+        token_endpoint: 'https://idbroker.stand-in.test/idb/oauth2/v1/access_token',
+        jwks_uri: 'https://idbroker.stand-in.test/idb/oauth2/v2/keys/verificationjwk',
+        scopes_supported: ['openid'],
+      };
+      const { seen } = await standIn(document);
+      const service = await make({ WEBEX_API_BASE_URL: upstream!.apiBaseUrl });
+
+      const read = await service.openIdConfiguration();
+      expect(read).toEqual({
+        issuer: document.issuer,
+        authorization_endpoint: document.authorization_endpoint,
+        token_endpoint: document.token_endpoint,
+        jwks_uri: document.jwks_uri,
+      });
+      expect(seen).toEqual([expect.objectContaining({ method: 'GET', url: '/v1/.well-known/openid-configuration' })]);
+    });
+
+    it('refuses a discovery document without jwks_uri as a bad response', async () => {
+      await standIn({
+        issuer: 'https://idbroker.stand-in.test/idb',
+        authorization_endpoint: 'https://idbroker.stand-in.test/idb/oauth2/v1/authorize',
+        token_endpoint: 'https://idbroker.stand-in.test/idb/oauth2/v1/access_token',
+      });
+      const service = await make({ WEBEX_API_BASE_URL: upstream!.apiBaseUrl });
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const error = await service.openIdConfiguration().catch((e: unknown) => e);
+      warn.mockRestore();
+      expect(error).toBeInstanceOf(WebexBadResponseError);
+    });
+
+    describe('the discovered token endpoint', () => {
+      // Characters that RFC 6749 §2.3.1 form-encodes before the pair goes into Basic.
+      const ODD = { clientId: 'spec client:1', clientSecret: 'se cr:et/+&%é' };
+      async function makeOdd() {
+        const made = await webexServiceFor(
+          emulator.apiBaseUrl,
+          { ...ODD, scopes: ['spark:people_read', 'spark:rooms_read'] },
+          {},
+          savedEnv,
+        );
+        close = made.close;
+        return made.service;
+      }
+
+      it('with client_secret_basic, sends the form-encoded id and secret in a Basic header and not in the body', async () => {
+        const { seen, origin } = await standIn(TOKEN_ANSWER);
+        const service = await makeOdd();
+        const url = `${origin}/idb/oauth2/v1/access_token`;
+
+        const answer = await service.exchangeCode('the-code', 'v'.repeat(43), { url, auth: 'client_secret_basic' });
+
+        expect(answer).toMatchObject({ accessToken: 'oidc-access', refreshToken: 'oidc-refresh' });
+        expect(seen).toHaveLength(1);
+        const [request] = seen;
+        expect(request).toMatchObject({
+          method: 'POST',
+          url: '/idb/oauth2/v1/access_token',
+          contentType: 'application/x-www-form-urlencoded',
+        });
+        expect(request.authorization).toBe(
+          `Basic ${Buffer.from('spec+client%3A1:se+cr%3Aet%2F%2B%26%25%C3%A9').toString('base64')}`,
+        );
+        const pair = Buffer.from(request.authorization!.slice('Basic '.length), 'base64').toString();
+        expect(pair.split(':').map((part) => decodeURIComponent(part.replace(/\+/g, ' ')))).toEqual([
+          ODD.clientId,
+          ODD.clientSecret,
+        ]);
+        const body = new URLSearchParams(request.body);
+        expect(body.has('client_secret')).toBe(false);
+        expect(body.has('client_id')).toBe(false);
+        expect(Object.fromEntries(body)).toEqual({
+          grant_type: 'authorization_code',
+          code: 'the-code',
+          redirect_uri: REDIRECT_URI,
+          code_verifier: 'v'.repeat(43),
+        });
+        // The discovered endpoint, not Webex's /access_token at the API base.
+        expect(emulator.controls.stats().tokenGrants).toEqual({ authorization_code: 0, refresh_token: 0 });
+      });
+
+      it('with client_secret_post, sends the id and secret in the body and no Authorization header', async () => {
+        const { seen, origin } = await standIn(TOKEN_ANSWER);
+        const service = await makeOdd();
+
+        await service.exchangeCode('the-code', 'v'.repeat(43), {
+          url: `${origin}/idb/oauth2/v1/access_token`,
+          auth: 'client_secret_post',
+        });
+
+        expect(seen).toHaveLength(1);
+        expect(seen[0].authorization).toBeUndefined();
+        const body = new URLSearchParams(seen[0].body);
+        expect(body.get('client_id')).toBe(ODD.clientId);
+        expect(body.get('client_secret')).toBe(ODD.clientSecret);
+        expect(body.get('grant_type')).toBe('authorization_code');
+        expect(body.get('code')).toBe('the-code');
+      });
+
+      it('refreshes at the discovered endpoint too', async () => {
+        const { seen, origin } = await standIn(TOKEN_ANSWER);
+        const service = await make();
+
+        await service.refreshTokens('the-refresh-token', {
+          url: `${origin}/idb/oauth2/v1/access_token`,
+          auth: 'client_secret_basic',
+        });
+
+        expect(seen[0].authorization).toMatch(/^Basic /);
+        expect(Object.fromEntries(new URLSearchParams(seen[0].body))).toEqual({
+          grant_type: 'refresh_token',
+          refresh_token: 'the-refresh-token',
+        });
+      });
+
+      it('gives back the id_token of the token answer as idToken, and none when there is none', async () => {
+        const { origin } = await standIn(TOKEN_ANSWER);
+        const service = await make();
+        const endpoint = { url: `${origin}/idb/oauth2/v1/access_token`, auth: 'client_secret_basic' } as const;
+
+        await expect(service.exchangeCode('c', 'v'.repeat(43), endpoint)).resolves.toMatchObject({
+          idToken: 'header.payload.signature',
+        });
+        await upstream!.close();
+        const { id_token: _none, ...plain } = TOKEN_ANSWER;
+        const { origin: plainOrigin } = await standIn(plain);
+        const answer = await service.exchangeCode('c', 'v'.repeat(43), { ...endpoint, url: `${plainOrigin}/token` });
+        expect(answer).not.toHaveProperty('idToken');
+      });
+    });
+
+    it('asks UserInfo with the bearer token, and reads sub, name and email', async () => {
+      const { seen, origin } = await standIn({
+        sub: 'person-uuid-1',
+        name: 'Alice Sandbox',
+        email: 'alice@example.test',
+        email_verified: true,
+        locale: 'en_US',
+      });
+      const service = await make();
+
+      await expect(service.userInfo(`${origin}/idb/oauth2/v1/userinfo`, 'the-access-token')).resolves.toEqual({
+        sub: 'person-uuid-1',
+        name: 'Alice Sandbox',
+        email: 'alice@example.test',
+        email_verified: true,
+      });
+      expect(seen).toEqual([
+        expect.objectContaining({
+          method: 'GET',
+          url: '/idb/oauth2/v1/userinfo',
+          authorization: 'Bearer the-access-token',
+        }),
+      ]);
+    });
+
+    it('refuses a UserInfo answer without sub as a bad response', async () => {
+      const { origin } = await standIn({ name: 'Nobody' });
+      const service = await make();
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const error = await service.userInfo(`${origin}/userinfo`, 'the-access-token').catch((e: unknown) => e);
+      warn.mockRestore();
+      expect(error).toBeInstanceOf(WebexBadResponseError);
+    });
+
+    it('fetches the key set at jwks_uri and gives it back as sent', async () => {
+      const keySet = { keys: [{ kty: 'RSA', kid: 'key-1', use: 'sig', alg: 'RS256', n: 'AQAB-n', e: 'AQAB' }] };
+      const { seen, origin } = await standIn(keySet);
+      const service = await make();
+
+      await expect(service.signingKeys(`${origin}/idb/oauth2/v2/keys/verificationjwk`)).resolves.toEqual(keySet);
+      expect(seen).toEqual([
+        expect.objectContaining({
+          method: 'GET',
+          url: '/idb/oauth2/v2/keys/verificationjwk',
+          authorization: undefined,
+        }),
+      ]);
+    });
+
+    it('fetches the emulator’s key set from its discovery document', async () => {
+      const service = await make();
+      const { jwks_uri } = await service.openIdConfiguration();
+      await expect(service.signingKeys(jwks_uri)).resolves.toEqual({
+        keys: [expect.objectContaining({ kty: 'RSA', kid: expect.any(String) })],
+      });
+    });
+  });
 });

@@ -22,6 +22,7 @@ import {
   WebexUnavailableError,
 } from './webex.errors';
 import type { WebexPage, WebexTokens } from './webex.types';
+import { OpenIdConfiguration, type TokenEndpoint, UserInfo } from './openid.types';
 
 type Headers = RawAxiosResponseHeaders | AxiosResponseHeaders;
 
@@ -29,6 +30,8 @@ type Headers = RawAxiosResponseHeaders | AxiosResponseHeaders;
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 /** Bigger answers are not what we asked for; refuse them before they fill memory. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Webex's own token endpoint, relative to the API base, and how the sample has always authenticated there. */
+export const WEBEX_TOKEN_ENDPOINT: TokenEndpoint = { url: '/access_token', auth: 'client_secret_post' };
 /** Only these are ever sent twice; the token grants are POSTs. */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
@@ -93,17 +96,52 @@ export class WebexApiService implements OnModuleDestroy {
     this.apiOrigin = new URL(config.apiBaseUrl).origin;
   }
 
-  /** Authorization-code grant, with the PKCE verifier of this sign-in. Never retried: a code is single use. */
-  exchangeCode(code: string, codeVerifier: string): Promise<WebexTokens> {
-    return this.tokenRequest('authorization_code', {
-      code,
-      redirect_uri: this.oauth.redirectUri,
-      code_verifier: codeVerifier,
-    });
+  /**
+   * Authorization-code grant, with the PKCE verifier of this sign-in. Never retried: a code is
+   * single use. With Login with Webex, `endpoint` is the discovery document's token endpoint.
+   */
+  exchangeCode(code: string, codeVerifier: string, endpoint = WEBEX_TOKEN_ENDPOINT): Promise<WebexTokens> {
+    return this.tokenRequest(
+      'authorization_code',
+      { code, redirect_uri: this.oauth.redirectUri, code_verifier: codeVerifier },
+      endpoint,
+    );
   }
 
-  refreshTokens(refreshToken: string): Promise<WebexTokens> {
-    return this.tokenRequest('refresh_token', { refresh_token: refreshToken });
+  refreshTokens(refreshToken: string, endpoint = WEBEX_TOKEN_ENDPOINT): Promise<WebexTokens> {
+    return this.tokenRequest('refresh_token', { refresh_token: refreshToken }, endpoint);
+  }
+
+  /** Login with Webex's discovery document, `{apiBaseUrl}/.well-known/openid-configuration`. */
+  async openIdConfiguration(): Promise<OpenIdConfiguration> {
+    const budget = this.startCall('GET /.well-known/openid-configuration');
+    const { data, headers } = await this.send(budget, {
+      method: 'GET',
+      url: '/.well-known/openid-configuration',
+      headers: { accept: 'application/json' },
+    });
+    const answer = OpenIdConfiguration.safeParse(data);
+    if (!answer.success) throw this.mismatch(budget.operation, answer.error.issues, header(headers, 'trackingid'));
+    return answer.data;
+  }
+
+  /** The key set at the discovery document's `jwks_uri`, as sent: jose reads and checks it. */
+  async signingKeys(jwksUri: string): Promise<unknown> {
+    const { data } = await this.send(this.startCall('GET jwks_uri'), {
+      method: 'GET',
+      url: jwksUri,
+      headers: { accept: 'application/json' },
+    });
+    return data;
+  }
+
+  /** UserInfo (OpenID Connect Core §5.3) with the sign-in's access token. */
+  async userInfo(endpoint: string, accessToken: string): Promise<UserInfo> {
+    const budget = this.startCall('GET userinfo_endpoint', 'openid');
+    const { data, headers } = await this.send(budget, { method: 'GET', url: endpoint, headers: bearer(accessToken) });
+    const answer = UserInfo.safeParse(data);
+    if (!answer.success) throw this.mismatch(budget.operation, answer.error.issues, header(headers, 'trackingid'));
+    return answer.data;
   }
 
   /** A GET declared in webex.calls.ts: its answer, checked against the call's schema. */
@@ -219,20 +257,27 @@ export class WebexApiService implements OnModuleDestroy {
   private async tokenRequest(
     grantType: 'authorization_code' | 'refresh_token',
     fields: Record<string, string>,
+    endpoint: TokenEndpoint,
   ): Promise<WebexTokens> {
     const operation = `POST /access_token (${grantType})`;
+    const { clientId, clientSecret } = this.oauth;
+    const basic = endpoint.auth === 'client_secret_basic';
     const body = new URLSearchParams({
       grant_type: grantType,
-      client_id: this.oauth.clientId,
-      client_secret: this.oauth.clientSecret,
+      ...(basic ? {} : { client_id: clientId, client_secret: clientSecret }),
       ...fields,
     });
+    // RFC 6749 §2.3.1: each part form-encoded, then the pair in Basic.
+    const form = (text: string) => new URLSearchParams({ v: text }).toString().slice(2);
+    const authorization = basic
+      ? { authorization: `Basic ${Buffer.from(`${form(clientId)}:${form(clientSecret)}`).toString('base64')}` }
+      : {};
     const requestedAt = Date.now();
     const { data, headers } = await this.send(this.startCall(operation), {
       method: 'POST',
-      url: '/access_token',
+      url: endpoint.url,
       data: body.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...authorization },
     });
     if (
       !isRecord(data) ||
@@ -259,6 +304,7 @@ export class WebexApiService implements OnModuleDestroy {
       // Counted from when we asked, so clock time spent in transit shortens the token, never lengthens it.
       accessTokenExpiresAt: requestedAt + data.expires_in * 1000,
       refreshTokenExpiresAt: refreshIn !== undefined ? requestedAt + refreshIn * 1000 : undefined,
+      ...(typeof data.id_token === 'string' && data.id_token !== '' ? { idToken: data.id_token } : {}),
     };
   }
 

@@ -11,4 +11,6 @@ export interface WebexTokens {
   /** Absolute times in epoch milliseconds, computed from Webex's expires_in. */
   accessTokenExpiresAt: number;
   refreshTokenExpiresAt?: number;
+  /** Login with Webex: the id_token of a code exchange, verified at sign-in and never stored. */
+  idToken?: string;
 }

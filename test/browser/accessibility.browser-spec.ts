@@ -84,6 +84,17 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       await expectServicePage(suite, H1.error);
       await expectAccessible(page, 'declined sign-in');
 
+      // Login with Webex refusing an id_token the emulator was told to get wrong.
+      const emulator = suite.app.app.get(SandboxModeService).running!.controls;
+      emulator.setIdTokenFault('expired');
+      await openConsent(suite);
+      suite.watch.expectDocumentStatus('/oauth', 400);
+      await decide(suite, 'alice', 'Accept', true);
+      await expectServicePage(suite, H1.error);
+      expect(await page.getByRole('alert').textContent()).toMatch(/We could not verify your sign-in with Webex/);
+      await expectAccessible(page, 'sign-in not verified');
+      emulator.setIdTokenFault(undefined);
+
       await openConsent(suite);
       await decide(suite, 'alice', 'Accept');
       await expectServicePage(suite, H1.authenticated);

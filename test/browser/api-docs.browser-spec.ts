@@ -15,8 +15,8 @@ describe('The API reference page (/api/docs) and the API from a page of the same
     expect(await page.locator('.swagger-ui .info .title').textContent()).toMatch(/^webex-oauth-service API/);
     expect(await page.locator('.opblock-summary-path').allTextContents()).toEqual([
       '/api/v1/session',
-      '/api/v1/me',
       '/api/v1/logout',
+      '/api/v1/me',
       '/api/v1/spaces',
       '/api/v1/spaces/{roomId}',
     ]);

@@ -34,7 +34,7 @@ describe('HTML in Webex data, in a real browser (sandbox mode)', () => {
 
     await decide(suite, 'mallory', 'Accept');
     await expectServicePage(suite, H1.authenticated);
-    expect(await page.locator('main strong').textContent()).toBe(DISPLAY_NAMES.mallory);
+    expect(await page.locator('main p').first().locator('strong').textContent()).toBe(DISPLAY_NAMES.mallory);
     expect(await greetingOf(page)).toBe(`So happy to meet, ${DISPLAY_NAMES.mallory}!`);
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(0);

@@ -43,6 +43,10 @@ describe('Sign-in in a real browser (sandbox mode)', () => {
     await decide(suite, 'alice', 'Accept');
     await expectServicePage(suite, H1.authenticated);
     expect(await greetingOf(page)).toBe('So happy to meet, Alice Sandbox!');
+    // Login with Webex (the sandbox's integration asks for openid email profile): the verified email too.
+    expect(await page.locator('main').getByText('You signed in with Webex as').textContent()).toBe(
+      'You signed in with Webex as alice@example.com.',
+    );
     // One way to log out: the header's link (its page holds the POST form).
     expect(await page.locator('form[method=post][action="/logout"]').count()).toBe(0);
     await screenshot(page, '03-authenticated');

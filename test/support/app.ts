@@ -16,6 +16,7 @@ const SERVICE_ENV = [
   'CLIENT_SECRET',
   'SESSION_SECRET',
   'WEBEX_API_BASE_URL',
+  'WEBEX_OIDC_ISSUERS',
   'WEBEX_TIMEOUT_MS',
   'WEBEX_PAGE_SIZE',
   'WEBEX_LIST_LIMIT',
@@ -186,7 +187,7 @@ export async function bootApp(
   __resetOutOfContextForTests();
   let app: NestExpressApplication;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
       // Lines go through process.stdout.write (synchronously), where the capture reads them.
       .overrideProvider(LOG_OUTPUT)
       .useValue({ write: (line: string) => process.stdout.write(line) })

@@ -93,11 +93,19 @@ export async function openConsent(suite: SandboxBrowser): Promise<void> {
   await expectConsentPage(suite);
 }
 
-/** On the consent page: pick a seeded person and press Accept or Decline; waits for the service's answer. */
-export async function decide(suite: SandboxBrowser, handle: SeedHandle, decision: 'Accept' | 'Decline'): Promise<void> {
+/**
+ * On the consent page: pick a seeded person and press Accept or Decline; waits for the service's
+ * answer (the home page, or the callback's error page when `refused`).
+ */
+export async function decide(
+  suite: SandboxBrowser,
+  handle: SeedHandle,
+  decision: 'Accept' | 'Decline',
+  refused = decision === 'Decline',
+): Promise<void> {
   const { page } = suite;
   await page.locator(`input[name=user][value=${handle}]`).check();
-  const landing = decision === 'Accept' ? pathOn(suite.origin, '/') : pathOn(suite.origin, '/oauth');
+  const landing = refused ? pathOn(suite.origin, '/oauth') : pathOn(suite.origin, '/');
   await clickThrough(page, page.getByRole('button', { name: decision, exact: true }), landing);
 }
 
