@@ -7,7 +7,6 @@ import { configModule, oauthConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging';
 import { MetricsModule } from './metrics';
-import { RoomsModule } from './rooms/rooms.module';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
 import { SpacesModule } from './spaces/spaces.module';
@@ -33,7 +32,6 @@ export class AppModule {
         WebexModule,
         AuthModule,
         OAuthCallbackModule.forRoot(oauthConfig()),
-        RoomsModule,
         SpacesModule,
         ApiModule,
         SandboxModeModule,

@@ -6,8 +6,10 @@ import hbs from 'hbs';
 import { watch } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { configureApiDocs } from './api';
+import { FeaturesService } from './auth';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
 import { requestIdMiddleware } from './logging/request-id';
+import { SessionService } from './session';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
 export const ROOT_DIR = join(__dirname, '..');
@@ -75,8 +77,25 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   if (config.nodeEnv === 'development') {
     watch(partials, () => hbs.registerPartials(partials)).unref();
   }
-  app.setLocal('sandbox', sandbox.enabled);
+  layoutFields(app, sandbox.enabled);
   return app;
+}
+
+/**
+ * What every page's layout shows (views/partials/layout.hbs), all set here: the sandbox banner,
+ * the features and the navigation of this process, and whether this request's person is signed in
+ * (read when the page renders, after the session middleware has loaded the session).
+ */
+function layoutFields(app: NestExpressApplication, sandbox: boolean): void {
+  const features = app.get(FeaturesService);
+  const sessions = app.get(SessionService);
+  app.setLocal('sandbox', sandbox);
+  app.setLocal('features', features.forViews());
+  app.setLocal('navigation', features.navigation());
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    Object.defineProperty(res.locals, 'signedIn', { enumerable: true, get: () => sessions.isSignedIn(req.session) });
+    next();
+  });
 }
 
 /**

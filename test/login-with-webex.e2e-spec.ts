@@ -519,6 +519,9 @@ describe('Login with Webex only (an integration with openid email profile and no
 
   it('refuses the pages that need a Webex API scope, naming it, and /api/v1/me (the profile feature is off)', async () => {
     const agent = await signedIn(booted.agent(), emulator, 'alice');
+    // The header links only the pages of features that are on: Home and Log out.
+    const nav = /<nav aria-label="Main">([\s\S]*?)<\/nav>/.exec((await agent.get('/')).text)?.[1] ?? '';
+    expect([...nav.matchAll(/href="([^"]+)"/g)].map((match) => match[1])).toEqual(['/', '/logout']);
 
     const rooms = await agent.get('/listrooms');
     expect(rooms.status).toBe(403);

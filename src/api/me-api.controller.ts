@@ -1,8 +1,7 @@
-import { Controller, Get, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { Feature, SessionTokensService } from '../auth';
-import { WebexApiService, webexCalls } from '../webex';
+import { Feature, Webex, WebexClient } from '../auth';
+import { webexCalls } from '../webex';
 import { MeDto } from './api.dto';
 import { ApiFailures } from './api-failures.decorator';
 import { ApiProblemFilter } from './api-problem.filter';
@@ -16,18 +15,13 @@ import { ApiProblemFilter } from './api-problem.filter';
 @Feature({ key: 'profile', label: 'Webex profile', calls: [webexCalls.me] })
 @Controller('api/v1')
 export class MeApiController {
-  constructor(
-    private readonly webex: WebexApiService,
-    private readonly tokens: SessionTokensService,
-  ) {}
-
   @Get('me')
   @ApiCookieAuth()
   @ApiOperation({ summary: 'The signed-in person, as Webex knows them' })
   @ApiOkResponse({ type: MeDto })
   @ApiFailures(401, 403, 429, 502, 503)
-  async getMe(@Req() req: Request): Promise<MeDto> {
-    const person = await this.tokens.withAccessToken(req, (token) => this.webex.get(webexCalls.me, token));
+  async getMe(@Webex() webex: WebexClient): Promise<MeDto> {
+    const person = await webex.get(webexCalls.me);
     return {
       id: person.id,
       displayName: person.displayName,

@@ -1,11 +1,11 @@
-import { Controller, Get, Inject, Param, Query, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseFilters } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { FeatureOf, SessionTokensService } from '../auth';
+import { FeatureOf, SignedInUser, Webex, WebexClient } from '../auth';
 import { sessionConfig } from '../config';
+import type { SessionUser } from '../session';
 import { fetchSpace, memberName } from '../spaces';
-import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
+import { webexCalls, type WebexMembership, type WebexRoom } from '../webex';
 import {
   SPACES_DEFAULT_LIMIT,
   SpaceDetailsDto,
@@ -42,7 +42,7 @@ function toMemberDto(member: WebexMembership) {
 
 /**
  * The spaces as JSON: the same Webex calls as the spaces pages, through the same token handling
- * (the global AuthGuard refreshes before expiry, withAccessToken once on a 401). Behind the same
+ * (the global AuthGuard refreshes before expiry, the `@Webex()` client once on a 401). Behind the same
  * features, so a scope the integration lacks turns off the page and the API together.
  */
 @ApiTags('spaces')
@@ -52,11 +52,7 @@ function toMemberDto(member: WebexMembership) {
 export class SpacesApiController {
   private readonly cursors: SpaceCursorCodec;
 
-  constructor(
-    private readonly webex: WebexApiService,
-    private readonly tokens: SessionTokensService,
-    @Inject(sessionConfig.KEY) config: ConfigType<typeof sessionConfig>,
-  ) {
+  constructor(@Inject(sessionConfig.KEY) config: ConfigType<typeof sessionConfig>) {
     this.cursors = new SpaceCursorCodec(config.secrets);
   }
 
@@ -70,15 +66,16 @@ export class SpacesApiController {
   @ApiOkResponse({ type: SpacesPageDto })
   @ApiFailures(400, 401, 403, 429, 502, 503)
   @FeatureOf('spaces')
-  async listSpaces(@Req() req: Request, @Query(apiValidationPipe()) query: SpacesQueryDto): Promise<SpacesPageDto> {
-    const user = req.session?.user?.id ?? '';
+  async listSpaces(
+    @Webex() webex: WebexClient,
+    @SignedInUser() { id: user }: SessionUser,
+    @Query(apiValidationPipe()) query: SpacesQueryDto,
+  ): Promise<SpacesPageDto> {
     const cursor = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor);
     if (query.cursor !== undefined && (!cursor || cursor.user !== user)) {
       throw new InvalidInputError([{ field: 'cursor', message: 'cursor must be a nextCursor this API gave you' }]);
     }
-    const { items, truncated } = await this.tokens.withAccessToken(req, (token) =>
-      this.webex.list(webexCalls.rooms, token, { query: { sortBy: 'lastactivity' } }),
-    );
+    const { items, truncated } = await webex.list(webexCalls.rooms, { query: { sortBy: 'lastactivity' } });
     const start = cursor ? pageStart(items, cursor) : 0;
     const page = items.slice(start, start + (query.limit ?? SPACES_DEFAULT_LIMIT));
     const last = page.at(-1);
@@ -96,10 +93,10 @@ export class SpacesApiController {
   @ApiFailures(400, 401, 403, 404, 429, 502, 503)
   @FeatureOf('space')
   async getSpace(
-    @Req() req: Request,
+    @Webex() webex: WebexClient,
     @Param(apiValidationPipe()) { roomId }: SpaceParamsDto,
   ): Promise<SpaceDetailsDto> {
-    const [room, members] = await this.tokens.withAccessToken(req, (token) => fetchSpace(this.webex, token, roomId));
+    const [room, members] = await fetchSpace(webex, roomId);
     return {
       space: toSpaceDto(room),
       members: { items: members.items.map(toMemberDto), truncated: members.truncated },

@@ -5,7 +5,9 @@ import { MemoryGrantStore } from '../session/memory-grant.store';
 import { TokenCipher } from '../session/token-cipher';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { AuthGuard } from './auth.guard';
+import type { WebexApiService } from '../webex';
 import type { SignInService } from './sign-in.service';
+import { WebexClient } from './webex-client';
 import { Public } from './public.decorator';
 import { SessionTokensService } from './session-tokens.service';
 
@@ -45,7 +47,7 @@ describe(AuthGuard.name, () => {
       refreshWaitMs: 1000,
       max: 100,
     });
-    tokens = new SessionTokensService(oauth as unknown as SignInService, grants);
+    tokens = new SessionTokensService(oauth as unknown as SignInService, grants, {} as WebexApiService);
     guard = new AuthGuard(new Reflector(), tokens);
   });
 
@@ -79,6 +81,8 @@ describe(AuthGuard.name, () => {
     await expect(guard.canActivate(contextFor('secret', req))).resolves.toBe(true);
     expect(oauth.refresh).not.toHaveBeenCalled();
     expect(req.webexGrant?.accessToken).toBe('a1');
+    // The handler's @Webex() client, bound to this request.
+    expect(req.webex).toBeInstanceOf(WebexClient);
   });
 
   it('refreshes a token that expires within 60 seconds before the page runs', async () => {

@@ -6,7 +6,7 @@ import { SessionTokensService } from './session-tokens.service';
 
 /**
  * Every route needs a signed-in session unless marked @Public(). Tokens about to expire are
- * refreshed here, before the handler calls Webex with them.
+ * refreshed here, before the handler calls Webex with them through its `@Webex()` client.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -21,7 +21,9 @@ export class AuthGuard implements CanActivate {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    await this.tokens.load(context.switchToHttp().getRequest<Request>());
+    const req = context.switchToHttp().getRequest<Request>();
+    await this.tokens.load(req);
+    req.webex = this.tokens.clientFor(req);
     return true;
   }
 }

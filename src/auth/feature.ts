@@ -18,6 +18,18 @@ export interface FeatureOptions {
   optionalScopes?: readonly string[];
   /** The service is of no use without it: a missing scope stops start-up instead. */
   required?: boolean;
+  /** Its entry in the header's navigation, shown to a signed-in person while the feature is on. */
+  nav?: NavEntry;
+}
+
+export interface NavEntry {
+  label: string;
+  href: string;
+}
+
+/** A navigation entry as views get it: `key` is what a view names as its `nav`. */
+export interface NavLink extends NavEntry {
+  key: string;
 }
 
 export interface FeatureState {

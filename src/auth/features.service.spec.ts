@@ -18,13 +18,13 @@ class SignInController {
   @Get() get() {}
 }
 
-@Feature({ key: 'things', label: 'Things', calls: [things, me] })
+@Feature({ key: 'things', label: 'Things', calls: [things, me], nav: { label: 'My things', href: '/things' } })
 @Controller('b')
 class ThingsController {
   @Get() get() {}
 }
 
-@Feature({ key: 'extras', label: 'Extras', calls: [extras, things] })
+@Feature({ key: 'extras', label: 'Extras', calls: [extras, things], nav: { label: 'Extras', href: '/extras' } })
 @Controller('c')
 class ExtrasController {
   @Get() get() {}
@@ -59,6 +59,13 @@ describe(FeaturesService.name, () => {
     ]);
     expect(features.requestedScopes()).toEqual(['scope:me', 'scope:things']);
     expect(features.forViews().extras).toEqual({ label: 'Extras', available: false, missingScopes: ['scope:extras'] });
+  });
+
+  it('links the pages of the features that are on, as their @Feature declares, in the header', async () => {
+    expect((await featuresWith(['scope:me', 'scope:things'])).navigation()).toEqual([
+      { key: 'things', label: 'My things', href: '/things' },
+    ]);
+    expect((await featuresWith(undefined)).navigation().map((link) => link.href)).toEqual(['/things', '/extras']);
   });
 
   it('turns everything on in sandbox mode, whose integration has every scope', async () => {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryService } from '@nestjs/core';
 import { oauthConfig } from '../config';
-import { FEATURE, type FeatureOptions, type FeatureState } from './feature';
+import { FEATURE, type FeatureOptions, type FeatureState, type NavLink } from './feature';
 
 /** What views get as `features`: each feature by key. */
 export type FeaturesForViews = Record<string, Pick<FeatureState, 'available' | 'label' | 'missingScopes'>>;
@@ -15,11 +15,10 @@ export type FeaturesForViews = Record<string, Pick<FeatureState, 'available' | '
 @Injectable()
 export class FeaturesService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Features');
-  private found?: { states: FeatureState[]; requested: string[]; views: FeaturesForViews };
+  private found?: { states: FeatureState[]; requested: string[]; views: FeaturesForViews; navigation: NavLink[] };
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly adapterHost: HttpAdapterHost,
     @Inject(oauthConfig.KEY) private readonly config: ConfigType<typeof oauthConfig>,
   ) {}
 
@@ -40,8 +39,13 @@ export class FeaturesService implements OnApplicationBootstrap {
     return this.discover().views;
   }
 
+  /** The header's links: each feature that is on and declares a `nav` entry, in registration order. */
+  navigation(): readonly NavLink[] {
+    return this.discover().navigation;
+  }
+
   onApplicationBootstrap(): void {
-    const { states, requested, views } = this.discover();
+    const { states, requested } = this.discover();
     const stopped = states.filter((state) => state.required && !state.available);
     if (stopped.length > 0) {
       throw new Error(
@@ -57,9 +61,6 @@ export class FeaturesService implements OnApplicationBootstrap {
       if (state.available) this.logger.log(`${state.label}: on (${state.scopes.join(' ')})`);
       else this.logger.warn(`${state.label}: off, the integration lacks ${state.missingScopes.join(' ')}`);
     }
-    // Like the sandbox flag, the same for every page of this process: the views' `features`.
-    const app = this.adapterHost.httpAdapter?.getInstance<{ locals?: Record<string, unknown> }>();
-    if (app?.locals) app.locals.features = views;
     const unused = (this.config.grantedScopes ?? []).filter((scope) => !requested.includes(scope));
     this.logger.log(
       `Sign-in asks for: ${requested.join(' ')}${unused.length ? ` (granted but not used: ${unused.join(' ')})` : ''}`,
@@ -70,6 +71,7 @@ export class FeaturesService implements OnApplicationBootstrap {
     if (this.found) return this.found;
     const granted = this.config.grantedScopes;
     const states: FeatureState[] = [];
+    const navigation: NavLink[] = [];
     for (const { metatype } of this.discovery.getControllers()) {
       const options = metatype && (Reflect.getMetadata(FEATURE, metatype) as FeatureOptions | undefined);
       if (!options) continue;
@@ -86,12 +88,13 @@ export class FeaturesService implements OnApplicationBootstrap {
         available: missingScopes.length === 0,
         required: options.required ?? false,
       });
+      if (options.nav && missingScopes.length === 0) navigation.push({ key: options.key, ...options.nav });
     }
     // Sorted: the same request whatever order the modules were registered in.
     const requested = [...new Set(states.filter((state) => state.available).flatMap((state) => state.scopes))].sort();
     const views = Object.fromEntries(
       states.map(({ key, label, available, missingScopes }) => [key, { label, available, missingScopes }]),
     );
-    return (this.found = { states, requested, views });
+    return (this.found = { states, requested, views, navigation });
   }
 }

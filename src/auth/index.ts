@@ -2,6 +2,8 @@ export { AuthModule } from './auth.module';
 export { OAuthCallbackModule } from './oauth-callback.module';
 export { Public } from './public.decorator';
 export { SessionTokensService } from './session-tokens.service';
+export { Webex, WebexClient } from './webex-client';
+export { SignedInUser } from './signed-in-user.decorator';
 export {
   CrossSiteRequestError,
   FeatureUnavailableError,

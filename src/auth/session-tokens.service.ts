@@ -2,9 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { forgetSignIn, GrantGoneError, GrantStore, type Grant } from '../session';
 import { tokenRefreshes } from '../metrics';
-import { WebexGrantRefusedError, WebexUnauthorizedError } from '../webex';
+import { WebexApiService, WebexGrantRefusedError, WebexUnauthorizedError } from '../webex';
 import { NotSignedInError, SessionEndedError } from './auth.errors';
 import { SignInService } from './sign-in.service';
+import { WebexClient } from './webex-client';
 
 /** Refresh this long before expiry, so a token never dies in the middle of a page. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -22,7 +23,13 @@ export class SessionTokensService {
   constructor(
     private readonly signIn: SignInService,
     private readonly grants: GrantStore,
+    private readonly webex: WebexApiService,
   ) {}
+
+  /** The request's WebexClient: the Webex API with this session's tokens (see withAccessToken). */
+  clientFor(req: Request): WebexClient {
+    return new WebexClient(this.webex, this, req);
+  }
 
   async endGrant(grantId: string | undefined): Promise<void> {
     if (grantId) await this.grants.delete(grantId);

@@ -188,8 +188,6 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
       if (this.sessions.isExpired(req.session)) {
         forgetSignIn(req.session, 'Your session has ended. Please sign in again.');
       }
-      // What every page's layout shows of the session (views/partials/layout.hbs).
-      res.locals.signedIn = this.sessions.isSignedIn(req.session);
       // An answer that may read a session is personal: no browser or proxy may keep it.
       res.setHeader('Cache-Control', 'no-store');
       next();

@@ -1,14 +1,15 @@
-import type { WebexApiService, WebexMembership } from '../webex';
+import type { WebexClient } from '../auth';
+import type { WebexMembership } from '../webex';
 import { webexCalls } from '../webex';
 
 /** Webex ids are base64 (or base64url) text; anything else is not worth asking Webex about. */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9+/=_-]{1,512}$/;
 
 /** A space's details and its people (every page up to the list cap): what the page and the JSON API show. */
-export function fetchSpace(webex: WebexApiService, token: string, roomId: string) {
+export function fetchSpace(webex: WebexClient, roomId: string) {
   return Promise.all([
-    webex.get(webexCalls.room, token, { params: { roomId } }),
-    webex.list(webexCalls.memberships, token, { query: { roomId } }),
+    webex.get(webexCalls.room, { params: { roomId } }),
+    webex.list(webexCalls.memberships, { query: { roomId } }),
   ]);
 }
 

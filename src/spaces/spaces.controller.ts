@@ -1,48 +1,50 @@
-import { Controller, Get, Param, Render, Req, ValidationPipe } from '@nestjs/common';
-import { Matches } from 'class-validator';
-import type { Request } from 'express';
-import { Feature, SessionTokensService } from '../auth';
-import { formatDate } from '../common';
-import { WebexApiService, webexCalls, type WebexMembership, type WebexRoom } from '../webex';
-import { fetchSpace, memberName, ROOM_ID_PATTERN } from './space';
+import { Controller, Get, Inject, Render } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Feature, Webex, WebexClient } from '../auth';
+import { formatDate, type FormattedDate } from '../common';
+import { webexConfig } from '../config';
+import { webexCalls, type WebexRoom } from '../webex';
 
-export class SpaceParams {
-  @Matches(ROOM_ID_PATTERN)
-  roomId!: string;
+export interface RoomView {
+  id: string;
+  title: string;
+  type: string;
+  lastActivity?: FormattedDate;
 }
 
-export function toSpaceView(room: WebexRoom, members: { items: WebexMembership[]; truncated: boolean }) {
+export function toRoomView(room: WebexRoom): RoomView {
   return {
-    room: {
-      title: room.title,
-      type: room.type === 'direct' ? 'Direct' : 'Group',
-      locked: room.isLocked ?? false,
-      created: formatDate(room.created),
-      lastActivity: formatDate(room.lastActivity),
-    },
-    members: members.items.map((member) => ({
-      name: memberName(member),
-      email: member.personEmail,
-      moderator: member.isModerator ?? false,
-    })),
-    summary: `${members.items.length.toLocaleString('en-GB')} ${members.items.length === 1 ? 'person' : 'people'}`,
-    truncated: members.truncated,
+    id: room.id,
+    title: room.title,
+    type: room.type === 'direct' ? 'Direct' : 'Group',
+    lastActivity: formatDate(room.lastActivity),
   };
 }
 
-/** One space: its details and its people. Behind the AuthGuard, like every page that calls Webex. */
-@Feature({ key: 'space', label: 'Space pages', calls: [webexCalls.room, webexCalls.memberships] })
-@Controller('spaces')
+/**
+ * The spaces list (the tutorial's /listrooms). Behind the global AuthGuard (no @Public()), which
+ * loads the session's tokens, refreshes them when they are about to expire and hands the handler
+ * its `@Webex()` client.
+ */
+@Feature({
+  key: 'spaces',
+  label: 'The spaces list',
+  calls: [webexCalls.rooms],
+  nav: { label: 'Spaces', href: '/listrooms' },
+})
+@Controller()
 export class SpacesController {
-  constructor(
-    private readonly webex: WebexApiService,
-    private readonly tokens: SessionTokensService,
-  ) {}
+  constructor(@Inject(webexConfig.KEY) private readonly config: ConfigType<typeof webexConfig>) {}
 
-  @Get(':roomId')
-  @Render('space')
-  async space(@Req() req: Request, @Param(new ValidationPipe()) { roomId }: SpaceParams) {
-    const [room, members] = await this.tokens.withAccessToken(req, (token) => fetchSpace(this.webex, token, roomId));
-    return toSpaceView(room, members);
+  @Get('listrooms')
+  @Render('list-rooms')
+  async listRooms(@Webex() webex: WebexClient) {
+    const { items: rooms, truncated } = await webex.list(webexCalls.rooms, { query: { sortBy: 'lastactivity' } });
+    return {
+      rooms: rooms.map(toRoomView),
+      summary: `${rooms.length} space${rooms.length === 1 ? '' : 's'}`,
+      truncated,
+      limit: this.config.listLimit,
+    };
   }
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
-import { WebexModule } from '../webex';
+import { SpaceController } from './space.controller';
 import { SpacesController } from './spaces.controller';
 
+/** Webex spaces: the list (/listrooms) and one space's page (/spaces/{roomId}). */
 @Module({
-  imports: [AuthModule, WebexModule],
-  controllers: [SpacesController],
+  imports: [AuthModule],
+  controllers: [SpacesController, SpaceController],
 })
 export class SpacesModule {}

@@ -1,9 +1,8 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { Request } from 'express';
-import type { SessionTokensService } from '../auth';
-import { type WebexApiService, webexCalls } from '../webex';
-import { SpaceParams, SpacesController, toSpaceView } from './spaces.controller';
+import type { WebexClient } from '../auth';
+import { webexCalls } from '../webex';
+import { SpaceController, SpaceParams, toSpaceView } from './space.controller';
 
 const ROOM = {
   id: 'Y2lzY29zcGFyazovL3VzL1JPT00vYWJj',
@@ -14,7 +13,7 @@ const ROOM = {
   lastActivity: 'not a date',
 };
 
-describe(SpacesController.name, () => {
+describe(SpaceController.name, () => {
   it.each(['Y2lzY29zcGFyazovL3VzL1JPT00vYWJj', 'abc-_=', 'a+b/c'])('takes %s as a space id', (roomId) => {
     expect(validateSync(plainToInstance(SpaceParams, { roomId }))).toEqual([]);
   });
@@ -30,7 +29,7 @@ describe(SpacesController.name, () => {
     expect(validateSync(plainToInstance(SpaceParams, { roomId }))).not.toEqual([]);
   });
 
-  it('asks Webex for the space and its people with the session’s token, and shows both', async () => {
+  it('asks Webex for the space and its people with the person’s client, and shows both', async () => {
     const get = jest.fn().mockResolvedValue(ROOM);
     const list = jest.fn().mockResolvedValue({
       items: [
@@ -40,16 +39,10 @@ describe(SpacesController.name, () => {
       ],
       truncated: true,
     });
-    const tokens = { withAccessToken: (_req: Request, call: (token: string) => unknown) => call('the-token') };
-    const controller = new SpacesController(
-      { get, list } as unknown as WebexApiService,
-      tokens as unknown as SessionTokensService,
-    );
+    const view = await new SpaceController().space({ get, list } as unknown as WebexClient, { roomId: ROOM.id });
 
-    const view = await controller.space({} as Request, { roomId: ROOM.id });
-
-    expect(get).toHaveBeenCalledWith(webexCalls.room, 'the-token', { params: { roomId: ROOM.id } });
-    expect(list).toHaveBeenCalledWith(webexCalls.memberships, 'the-token', { query: { roomId: ROOM.id } });
+    expect(get).toHaveBeenCalledWith(webexCalls.room, { params: { roomId: ROOM.id } });
+    expect(list).toHaveBeenCalledWith(webexCalls.memberships, { query: { roomId: ROOM.id } });
     expect(view).toEqual({
       room: {
         title: 'Release Planning',
