@@ -1,29 +1,20 @@
 /**
- * Two builds of this service compared in one interleaved run: is a change faster or slower?
+ * `npm run bench:ab`: two builds of this service compared in one interleaved run.
  *
  *   npm run build && (cd ../other-checkout && npm run build)
  *   npm run bench:ab -- --a ../other-checkout [--b .] [--rounds 8] [--seconds 4] [--pages home,listrooms-20]
  *
- * `npm run bench` measures one build at a time, three 10 s runs a figure; on a shared machine whose
- * speed drifts by tens of percent within minutes (seen here), two such runs minutes apart can
- * disagree by more than the change being judged. Here both builds run side by side, each with its
- * own emulator, and the load alternates between them in short slices (A B, then B A, …), so drift
- * falls on both alike. Each round starts a fresh service of each build and warms it up
- * (`--warmup`, 6 s) before its slice: two processes of the same build, kept for a whole run, were
- * seen to differ by 22 % in p99, which would decide a comparison of single processes
- * (`--rounds-per-process N` keeps a pair for N rounds).
+ * Both builds run side by side, each with its own emulator (`--emulator b`: both call B's), and
+ * the load alternates between them in short slices (A B, then B A, …), so the machine's drift falls
+ * on both alike. Each round starts a fresh service of each build and warms both alike (`--warmup`,
+ * 6 s) before its slices: two processes of one build kept for a whole run differ in their tail.
  *
- * Each slice's figures are the service's CPU time per request (from /proc/PID/stat, the same core
- * for both) and its latency; the report gives each build's medians and, for CPU and for p99, the
- * median of the per-round ratios B / A with their range, and the p99 of every response of the run
- * with a 90 % interval from resampling rounds. Pages: the signed-out home, /listrooms signed in
- * with 0 and 20 ms of Webex latency (50 connections), and whole sign-in flows (32 browsers; CPU per
- * flow), as `npm run bench` loads them. `--emulator b` makes both call emulators built from B, so
- * a difference in the emulators cannot show as one in latency.
- *
- * Each checkout needs its own `dist/` (and node_modules, or a link to one). Both are started as
- * `npm run bench` starts the service (NODE_ENV=production, memory sessions, no sign-in limit,
- * default log level) against an emulator from their own `dist/sandbox/cli.js`.
+ * Per page and build: the service's CPU time per request (per flow for sign-in) from /proc, p50 and
+ * p99; the median of the per-round ratios B / A with their range; and the p99 of every response of
+ * the run with a 90 % interval from resampling rounds. Pages as `npm run bench` loads them: the
+ * signed-out home, /listrooms signed in with 0 and 20 ms of Webex latency (50 connections), whole
+ * sign-in flows (32 browsers). Each checkout needs its own `dist/` and node_modules; both run as
+ * `npm run bench` runs the service (NODE_ENV=production, memory sessions, no sign-in limit).
  */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -46,17 +37,22 @@ const { values } = parseArgs({
     b: { type: 'string', default: '.' },
     rounds: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '4' },
-    /** Only these pages: home, listrooms-0, listrooms-20 (comma-separated). */
+    /** Only these pages (comma-separated). */
     pages: { type: 'string', default: 'home,listrooms-0,listrooms-20,signin' },
     /** Whose emulator both builds call: each its own (default), or B's for both (same Webex for both). */
     emulator: { type: 'string', default: 'own' },
     /** Seconds of unmeasured load on each fresh service before its first slice (JIT warm-up). */
     warmup: { type: 'string', default: '6' },
-    /** Rounds each pair of service processes serves before both are replaced by fresh ones. */
-    'rounds-per-process': { type: 'string', default: '1' },
+    help: { type: 'boolean', default: false },
   },
 });
-if (!values.a) throw new Error('usage: bench/ab.ts --a OTHER_CHECKOUT [--b .] [--rounds 8] [--seconds 4]');
+if (values.help || !values.a) {
+  process.stdout.write(
+    'usage: npm run bench:ab -- --a OTHER_CHECKOUT [--b .] [--rounds 8] [--seconds 4] [--warmup 6] ' +
+      '[--pages home,listrooms-0,listrooms-20,signin] [--emulator own|b]\n',
+  );
+  process.exit(values.help ? 0 : 2);
+}
 
 type Label = 'A' | 'B';
 
@@ -216,7 +212,6 @@ async function main(): Promise<void> {
   pinSelf(LOADGEN_CPU);
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
-  const roundsPerProcess = Number(values['rounds-per-process']);
   const warmup = Number(values.warmup);
   const children = new Children(join(__dirname, 'out', 'logs'));
   const control = new CountingAgent();
@@ -251,18 +246,13 @@ async function main(): Promise<void> {
       // Every response's latency, by build and round, for the pooled p99 (not for sign-in flows).
       const latencies: Record<Label, number[][]> = { A: [], B: [] };
       for (let round = 0; round < rounds; round++) {
-        if (round % roundsPerProcess === 0) {
-          // Two processes of one build differ in their tail by tens of percent (bench/RESULTS.md),
-          // so each round (by default) compares a fresh pair, warmed up alike.
-          await Promise.all(services.map(({ child }) => children.stop(child)));
-          services = [];
-          for (const build of builds) services.push(await startService(children, build, page.signedIn));
-        }
+        // A fresh pair each round, warmed up alike; the one measured first is warmed last, so that
+        // neither waits idle longer before its slice (an idle pool drops its Webex connections).
+        await Promise.all(services.map(({ child }) => children.stop(child)));
+        services = [];
+        for (const build of builds) services.push(await startService(children, build, page.signedIn));
         const order = round % 2 === 0 ? services : [...services].reverse();
-        // The one measured first is warmed up last, so that neither waits idle longer before its
-        // slice (an idle pool drops its Webex connections after the emulator's keep-alive).
-        if (round % roundsPerProcess === 0)
-          for (const service of [...order].reverse()) await slice(service, page, warmup, control);
+        for (const service of [...order].reverse()) await slice(service, page, warmup, control);
         const got: Partial<Record<Label, SliceResult>> = {};
         for (const service of order) {
           const { label } = service.build;

@@ -28,8 +28,13 @@ const { values } = parseArgs({
     node: { type: 'string', multiple: true, default: [process.execPath] },
     root: { type: 'string', default: join(__dirname, '..') },
     runs: { type: 'string', default: '5' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write('usage: npm run bench:node-lines -- [--node PATH]… [--root CHECKOUT] [--runs 5]\n');
+  process.exit(0);
+}
 const root = resolve(values.root);
 const runs = Number(values.runs);
 
@@ -66,9 +71,7 @@ async function main(): Promise<void> {
     );
   };
 
-  console.log(
-    `cold start of ${root}/dist/main.js (${execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()})`,
-  );
+  console.log(`cold start of ${root}/dist/main.js`);
   for (const node of values.node) {
     const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
     const off: number[] = [];

@@ -2,9 +2,10 @@
  * `npm run bench`: builds the service for production, starts the standalone Webex emulator and
  * the service as child processes, and measures the figures in bench/RESULTS.md (each the median
  * of 3 runs). Flags: --quick (2 s runs, fewer sessions), --duration S, --only a,b (figure keys),
- * --no-build, --profile (profile every throughput figure, not only misses), --note "what changed",
- * --node-flags "…" (instead of start:prod's), --log-level L (default: the service's own, log). Only a full run
- * with start:prod's flags rewrites RESULTS.md.
+ * --no-build, --profile (profile every throughput figure, not only misses), --node-flags "…"
+ * (instead of start:prod's), --log-level L (default: the service's own, log). Only a full run with
+ * start:prod's flags and the default log level rewrites the generated part of RESULTS.md; every
+ * run writes its raw data to bench/out/.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,10 +34,10 @@ import {
   type Figure,
   machineInfo,
   median,
-  previousResults,
   renderResults,
   sourceInfo,
   type Run,
+  withBlock,
 } from './lib/report';
 import { SignInClient } from './lib/signin';
 import { CLIENT_ID, emulatorCommand, serviceEnv, USER } from './lib/service';
@@ -71,7 +72,6 @@ interface Args {
   only: Set<FigureKey>;
   build: boolean;
   profileAll: boolean;
-  note?: string;
   /** Node flags for the service; default: those of `npm run start:prod`, as deployed. */
   nodeFlags: string[];
   customFlags: boolean;
@@ -87,7 +87,14 @@ export function productionNodeFlags(): string[] {
   return words.slice(1, -1);
 }
 
+const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--only ${FIGURE_KEYS.join(',')}] [--no-build] [--profile] [--node-flags "…"] [--log-level L]`;
+
 function parseArgs(argv: string[]): Args {
+  for (let i = 0; i < argv.length; i++) {
+    if (['--duration', '--only', '--node-flags', '--log-level'].includes(argv[i])) i++;
+    else if (!['--quick', '--no-build', '--profile'].includes(argv[i]))
+      throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+  }
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -103,7 +110,6 @@ function parseArgs(argv: string[]): Args {
     only: new Set(only as FigureKey[]),
     build: !argv.includes('--no-build'),
     profileAll: argv.includes('--profile'),
-    note: value('--note'),
     nodeFlags: value('--node-flags')?.split(/\s+/).filter(Boolean) ?? productionNodeFlags(),
     customFlags: value('--node-flags') !== undefined,
     logLevel: value('--log-level') ?? 'log',
@@ -258,10 +264,6 @@ class Bench {
     return out;
   }
 
-  private addFigure(figure: Figure): void {
-    this.figures.push(figure);
-  }
-
   // ---- the figures -----------------------------------------------------------------------------
 
   async prepare(): Promise<void> {
@@ -289,7 +291,7 @@ class Bench {
     await this.warm(url);
     const runs = await this.runs('GET /', () => this.load({ url, expectBody: this.homePage?.body }));
     const rps = median(runs.map((r) => r.value.rps));
-    this.addFigure(
+    this.figures.push(
       loadFigure('home', '1. Signed-out home `GET /`', runs, {
         target: '≤ 200 µs CPU/request',
         met: (m) => m.cpuUsPerRequest <= 200,
@@ -306,10 +308,10 @@ class Bench {
       await this.warm(url);
       const runs = await this.runs('bare GET /', () => this.load({ url, expectBody: page.body }));
       const fig = loadFigure('bare-home', '2. Bare `node:http`, same home bytes', runs);
-      this.addFigure(fig);
+      this.figures.push(fig);
       if (serviceRps !== undefined) {
         const fraction = serviceRps / fig.median.rps;
-        this.addFigure({
+        this.figures.push({
           key: 'home-fraction',
           title: '2. Service home req/s as a fraction of the bare server',
           median: { fraction: round(fraction, 3) },
@@ -341,7 +343,7 @@ class Bench {
         await this.warm(url);
         // The rendered page must be the service's own bytes: the same template work, nothing less.
         const runs = await this.runs(`stack floor (${layer}) GET /`, () => this.load({ url, expectBody: page.body }));
-        this.addFigure(loadFigure(`floor-${layer}`, `2b. Stack floor: ${title}`, runs));
+        this.figures.push(loadFigure(`floor-${layer}`, `2b. Stack floor: ${title}`, runs));
       });
     }
   }
@@ -373,7 +375,7 @@ class Bench {
       met: (m) => m.cpuUsPerRequest <= 400,
     });
     fig0.median.webexConnectionsPer1000 = median(zero.map((r) => r.value.webexConnectionsPer1000));
-    this.addFigure(fig0);
+    this.figures.push(fig0);
 
     if (this.args.only.has('connections')) await this.connections();
 
@@ -392,7 +394,7 @@ class Bench {
         met: (m) => m.p99Ms <= ROOMS_LATENCY_MS + 35,
       },
     );
-    this.addFigure(fig20);
+    this.figures.push(fig20);
     return { rps0: fig0.median.rps, rps20: fig20.median.rps };
   }
 
@@ -417,7 +419,7 @@ class Bench {
       };
     });
     const connections = median(runs.map((r) => r.value.connections));
-    this.addFigure({
+    this.figures.push({
       key: 'connections',
       title: '8. TCP connections opened to Webex per 1,000 `/listrooms`',
       median: { connections, roomsCalls: median(runs.map((r) => r.value.roomsCalls)) },
@@ -444,7 +446,7 @@ class Bench {
       const runs = await this.runs('stack floor (rooms) GET /listrooms', () =>
         this.load({ url: pageUrl, headers, expectBody: page.body }),
       );
-      this.addFigure(
+      this.figures.push(
         loadFigure(
           'floor-rooms',
           '4b. Stack floor: Nest + express-session (signed in) + one `/rooms` call through HttpService, same `/listrooms` bytes (no render)',
@@ -486,7 +488,7 @@ class Bench {
           fig.median.serviceFraction = round(fraction, 3);
           fig.display = `${fig.display}; service = ${pct(fraction)} of this`;
         }
-        this.addFigure(fig);
+        this.figures.push(fig);
       }
       await this.setRoomsLatency(0);
     });
@@ -505,7 +507,7 @@ class Bench {
       const perSecond = median(runs.map((r) => r.value.flowsPerSecond));
       // Three service requests and two Webex calls per flow: the service's CPU time for all of them.
       const cpuMsPerFlow = round(median(runs.map((r) => cpuMicrosPer(r, 'service', r.value.flows))) / 1000, 2);
-      this.addFigure({
+      this.figures.push({
         key: 'signin',
         title: `5. Complete sign-in flows (${FLOW_CONCURRENCY} in parallel)`,
         median: {
@@ -561,7 +563,7 @@ class Bench {
       ['bytesPerSessionTotal', total],
     ] as const) {
       const perSession = median(runs.map((r) => r.value[field]));
-      this.addFigure({
+      this.figures.push({
         key: `memory-${n}`,
         title: `6. RSS per signed-in session after ${n.toLocaleString('en')} sessions`,
         median: { bytesPerSession: perSession, baselineBytes: median(runs.map((r) => r.value.baselineBytes)) },
@@ -571,7 +573,7 @@ class Bench {
       });
     }
     const rssAtTotal = median(runs.map((r) => r.value[`rssAt${total}`]));
-    this.addFigure({
+    this.figures.push({
       key: `memory-rss-${total}`,
       title: `6. RSS after ${total.toLocaleString('en')} signed-in sessions`,
       median: { rssBytes: rssAtTotal },
@@ -582,7 +584,7 @@ class Bench {
       runFormat: { kind: 'field', field: `rssAt${total}`, unit: 'B' },
     });
     const marginal = median(runs.map((r) => r.value.marginalBytesPerSession));
-    this.addFigure({
+    this.figures.push({
       key: 'memory-marginal',
       title: `6. Marginal RSS per session between ${first.toLocaleString('en')} and ${total.toLocaleString('en')}`,
       median: { bytesPerSession: marginal },
@@ -614,7 +616,7 @@ class Bench {
       );
     }
     const readyMs = median(runs.map((r) => r.value.readyMs));
-    this.addFigure({
+    this.figures.push({
       key: 'cold-start',
       title: '7. Cold start: spawn → first 200 on `GET /`',
       median: { readyMs },
@@ -672,7 +674,7 @@ class Bench {
         child.process.kill('SIGWINCH');
         await waitForOutput(child, /bench-profile: written/, 20_000, beforeStop);
         client.close();
-        const summary = summarizeProfile(file, 15);
+        const summary = summarizeProfile(file);
         summary.file = relative(ROOT, file);
         this.profiles.push({ figure: key, summary, markdown: profileMarkdown(summary) });
         log(
@@ -802,9 +804,7 @@ function loadFigure<T extends LoadResult>(
     met: target ? target.met(m) : undefined,
     display:
       `${m.cpuUsPerRequest} µs CPU/request, ${m.rps.toLocaleString('en')} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms` +
-      (loadBound
-        ? ` (CPU ${LOADGEN_CPU}, which runs the load generator and the emulator, was saturated: a lower bound)`
-        : ''),
+      (loadBound ? ` (CPU ${LOADGEN_CPU}, the load generator's, saturated: a lower bound)` : ''),
     runFormat: { kind: 'load' },
   };
 }
@@ -860,21 +860,9 @@ async function formatMarkdown(text: string): Promise<string> {
   return prettier.format(text, { ...options, parser: 'markdown' });
 }
 
-/** `--render FILE.json`: writes bench/RESULTS.md again from a run's raw results (keeps the analysis section). */
-async function render(file: string): Promise<void> {
-  const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
-  const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
-  const { analysis } = previousResults(resultsFile);
-  writeFileSync(
-    resultsFile,
-    await formatMarkdown(renderResults(results, { summary: results.previousSummary, analysis })),
-  );
-  log(`bench: rendered bench/RESULTS.md from ${relative(ROOT, file)}`);
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--render') return render(argv[1]);
+  if (argv.includes('--help')) return log(USAGE);
   const args = parseArgs(argv);
   const started = new Date();
   const machine = machineInfo(); // before pinning: nproc counts only the CPUs this process may use
@@ -969,19 +957,18 @@ async function main(): Promise<void> {
   };
   mkdirSync(OUT, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
-  const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
-  const previous = previousResults(resultsFile);
-  results.previousSummary = previous.summary;
   const json = JSON.stringify(results, null, 2);
   writeFileSync(join(OUT, `results-${stamp}.json`), json);
-  // Only a full run with the production flags speaks for the project; anything else is an experiment.
-  const complete = args.only.size === FIGURE_KEYS.length && !args.customFlags;
+  // Only a full run as deployed speaks for the project; anything else is an experiment.
+  const complete = args.only.size === FIGURE_KEYS.length && !args.customFlags && args.logLevel === 'log';
+  const block = renderResults(results);
   if (!args.quick && !failure && complete) {
-    writeFileSync(resultsFile, await formatMarkdown(renderResults(results, previous)));
+    const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
+    writeFileSync(resultsFile, await formatMarkdown(withBlock(readFileSync(resultsFile, 'utf8'), block)));
     writeFileSync(join(OUT, 'latest.json'), json);
-    log(`bench: wrote bench/RESULTS.md and bench/out/results-${stamp}.json`);
+    log(`bench: wrote the figures in bench/RESULTS.md and bench/out/results-${stamp}.json`);
   } else {
-    writeFileSync(join(OUT, 'RESULTS.quick.md'), await formatMarkdown(renderResults(results, previous)));
+    writeFileSync(join(OUT, 'RESULTS.quick.md'), await formatMarkdown(block));
     log(
       `bench: ${failure ? 'failed' : complete ? 'quick run' : 'partial run'}; bench/RESULTS.md left alone; see bench/out/RESULTS.quick.md and results-${stamp}.json`,
     );

@@ -1,6 +1,6 @@
 /**
  * The product's fixed stack answering the signed-out home page with none of this service's own
- * code, in three layers, so the bench can say what the stack alone costs per page:
+ * code, layer by layer, so the bench can say what the stack alone costs per page:
  *
  *   nest:    Nest on Express (no body parsers, no logger), a controller sending the home page's bytes.
  *   session: + express-session as SessionModule mounts it (forSessionCookie, sessionOptions: memory

@@ -23,8 +23,6 @@ export interface Child {
   tailLength: number;
   /** Characters written so far: an offset into the output, for waitForOutput's `after`. */
   written: number;
-  /** Lines written, to check that logging does not dominate a run. */
-  lines: number;
   readonly exited: Promise<number | null>;
 }
 
@@ -109,7 +107,6 @@ export class Children {
       tail: [],
       tailLength: 0,
       written: 0,
-      lines: 0,
       exited,
     };
     const onData = (chunk: Buffer): void => {
@@ -120,7 +117,6 @@ export class Children {
       child.tailLength += text.length;
       while (child.tailLength - child.tail[0].length >= TAIL_CHARS)
         child.tailLength -= (child.tail.shift() as string).length;
-      child.lines += text.split('\n').length - 1;
       log.write(chunk);
     };
     proc.stdout?.on('data', onData);

@@ -92,7 +92,7 @@ function top(map: Map<string, number>, busyUs: number, n: number): ProfileRow[] 
 }
 
 /** Self time by function, inclusive time by function (each function once per stack) and self time by package. */
-export function summarizeProfile(file: string, n = 15): ProfileSummary {
+export function summarizeProfile(file: string, n = 10): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -135,31 +135,6 @@ export function summarizeProfile(file: string, n = 15): ProfileSummary {
   };
 }
 
-/** Self time of the functions whose name contains `needle`, by the stack of callers above them (`depth` frames). */
-export function callersOf(file: string, needle: string, depth = 6, n = 10): ProfileRow[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-  const stacks = new Map<string, number>();
-  let busyUs = 0;
-  profile.samples.forEach((id, i) => {
-    const us = profile.timeDeltas[i] ?? 0;
-    const node = byId.get(id);
-    if (!node || IDLE.has(node.callFrame.functionName) || inHook(id, byId, parent)) return;
-    busyUs += us;
-    if (!frameName(node.callFrame).includes(needle)) return;
-    const chain: string[] = [];
-    for (let at = parent.get(id); at !== undefined && chain.length < depth; at = parent.get(at)) {
-      const frame = byId.get(at)?.callFrame;
-      if (frame && frame.functionName !== '(root)') chain.push(frameName(frame));
-    }
-    const key = `${frameName(node.callFrame)} ← ${chain.join(' ← ')}`;
-    stacks.set(key, (stacks.get(key) ?? 0) + us);
-  });
-  return top(stacks, busyUs, n);
-}
-
 export function profileMarkdown(summary: ProfileSummary): string {
   const table = (title: string, rows: ProfileRow[]): string =>
     [
@@ -176,21 +151,4 @@ export function profileMarkdown(summary: ProfileSummary): string {
     '',
     table('inclusive time, by function', summary.topInclusive),
   ].join('\n');
-}
-
-// `npm run bench:profile -- FILE.cpuprofile [N]` prints the tables for any profile;
-// `npm run bench:profile -- FILE.cpuprofile --callers NAME [DEPTH]` shows who calls a hot function.
-if (require.main === module) {
-  const [file, second, name, depth] = process.argv.slice(2);
-  if (!file) {
-    process.stderr.write('usage: npm run bench:profile -- FILE.cpuprofile [N | --callers NAME [DEPTH]]\n');
-    process.exit(2);
-  }
-  if (second === '--callers') {
-    for (const row of callersOf(file, name ?? '', depth ? Number(depth) : 6)) {
-      process.stdout.write(`${row.percent.toFixed(1).padStart(5)} %  ${row.name}\n`);
-    }
-  } else {
-    process.stdout.write(`${profileMarkdown(summarizeProfile(file, second ? Number(second) : 20))}\n`);
-  }
 }

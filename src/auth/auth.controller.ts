@@ -18,17 +18,18 @@ export class AuthController {
 
   /** Signed out: the home page. Signed in: who you are. Both paths, as the tutorial links either. */
   @Get(['/', '/index.html'])
-  home(@Req() req: Request, @Res() res: Response): void {
+  @Render('index')
+  home(@Req() req: Request) {
     const session = req.session;
     const { user, grantId, notice } = session ?? {};
-    if (user && grantId) return res.render('authenticated', { displayName: user.displayName, email: user.email });
+    if (user && grantId) return { user };
     if (session && notice) delete session.notice;
     // Sent here from a page that needs sign-in (HttpErrorFilter): say so, and sign in back to it.
     const next = safeReturnPath(req.query.next);
-    res.render('index', {
+    return {
       notice: notice ?? (next && 'Please sign in to see that page. After you sign in, you will be taken back to it.'),
       loginHref: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
-    });
+    };
   }
 
   @UseGuards(ThrottlerGuard)

@@ -34,7 +34,7 @@ export interface UndiciAdapter extends AxiosAdapter {
 export function undiciAdapter(dispatcher: Dispatcher): UndiciAdapter {
   // axios' own URL building (baseURL, params, paramsSerializer) on an instance without defaults:
   // `config` is merged already, and merging it again with axios' defaults (`axios.getUri`) was
-  // ~18 µs per call, a third of the adapter's CPU (bench/webex-client.ts).
+  // ~18 µs per call, a third of the adapter's CPU (a micro-benchmark since retired; see bench/'s git history).
   const urls = new axios.Axios({});
   const adapter = async (config: InternalAxiosRequestConfig) => {
     // A timer cleared when the exchange ends. AbortSignal.timeout() keeps its timer for the whole

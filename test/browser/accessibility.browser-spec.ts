@@ -1,6 +1,9 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { SandboxModeService } from '../../src/sandbox-mode/sandbox-mode.service';
+import { SEED_USER_HANDLES } from '../../src/sandbox';
+import type { SeedHandle } from '../support/emulator';
+import { pathsOf, renderedRoutes } from './support/router-pages';
 import { screenshot, useSandboxBrowser, type SandboxBrowser } from './support/sandbox-browser';
 import {
   clickThrough,
@@ -10,7 +13,6 @@ import {
   H1,
   openConsent,
   openSpace,
-  openSpaces,
   pathOn,
 } from './support/pages';
 
@@ -59,6 +61,22 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
     await suite.page.emulateMedia({ colorScheme: scheme });
   }
 
+  /** Signs in as `handle` and checks every page the router renders (router-pages.ts), with every value of its parameter. */
+  async function walkEveryPage(handle: SeedHandle): Promise<void> {
+    const routes = renderedRoutes(suite.app.app);
+    expect(routes).toEqual(expect.arrayContaining(['/', '/listrooms', '/logout', '/spaces/:roomId']));
+    await openConsent(suite);
+    await decide(suite, handle, 'Accept');
+    await expectServicePage(suite, H1.authenticated);
+    for (const route of routes) {
+      for (const path of pathsOf(route, handle)) {
+        await suite.page.goto(`${suite.origin}${path}`);
+        await expectServicePage(suite, /^Webex Integration example: /);
+        await expectAccessible(suite.page, `${route} as ${handle} (${path})`);
+      }
+    }
+  }
+
   it.each(LAYOUTS)(
     'every page the suite visits passes in %s at %i px, with no sideways scroll',
     async (scheme, width) => {
@@ -95,24 +113,10 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       await expectAccessible(page, 'sign-in not verified');
       emulator.setIdTokenFault(undefined);
 
-      await openConsent(suite);
-      await decide(suite, 'alice', 'Accept');
-      await expectServicePage(suite, H1.authenticated);
-      await expectAccessible(page, 'signed-in home');
-      await openSpaces(suite);
-      await expectAccessible(page, 'spaces list');
-      await screenshot(page, `a11y-spaces-${scheme}-${width}`);
-      // Every space of the list, not a chosen one: each has its own title, members and table width.
-      const spaces = await page
-        .locator('tbody')
-        .getByRole('link')
-        .evaluateAll((links) => links.map((link) => [link.textContent ?? '', link.getAttribute('href') ?? '']));
-      expect(spaces.length).toBeGreaterThan(1);
-      for (const [title, href] of spaces) {
-        await servicePage(suite, href, H1.space(title));
-        await expectAccessible(page, `space page “${title}”`);
-      }
+      // Every page the router renders (each @Render route), every space of hers: Alice's, in each layout.
+      await walkEveryPage('alice');
       await servicePage(suite, '/listrooms', H1.spaces);
+      await screenshot(page, `a11y-spaces-${scheme}-${width}`);
       await openSpace(suite, 'Release Planning');
       await expectAccessible(page, 'space page reached by its link');
       // The pages for Webex's failures, as the emulator answers them on the spaces list.
@@ -132,6 +136,19 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       await expectAccessible(page, 'logout page');
     },
     120_000,
+  );
+
+  // The other seeded people: Bob (no spaces), Carol (2,600: the longest list and a spread of her spaces), Mallory (markup in every name).
+  it.each(LAYOUTS.filter(([, width]) => width !== 320))(
+    'every page the router renders passes for every other seeded person and their spaces, in %s at %i px',
+    async (scheme, width) => {
+      await layout(scheme, width);
+      for (const handle of SEED_USER_HANDLES.filter((other) => other !== 'alice')) {
+        await suite.page.context().clearCookies();
+        await walkEveryPage(handle);
+      }
+    },
+    300_000,
   );
 
   it('signed out, a page that needs sign-in says so and leads back after sign-in', async () => {

@@ -10,8 +10,8 @@ const ONE_SCHEMA = new Set(['items', 'additionalProperties', 'not']);
 const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf']);
 
 /**
- * A copy of `schema` with `f` applied to each direct subschema. Walking by keyword matters: Webex's
- * Room has a property named `description`, which a blind walk would take for prose and drop.
+ * A copy of `schema` with `f` applied to each direct subschema. Walking by keyword matters: a
+ * property may be named like a keyword (Webex's Room has a `description`), and is not one.
  */
 export function mapSubschemas(schema: SchemaObject, f: (subschema: SchemaObject) => SchemaObject): SchemaObject {
   const out: SchemaObject = {};

@@ -1,5 +1,11 @@
-import type { OpenApiDocument } from './openapi.types';
-import { WebexContract } from './webex-contract';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HTTP_METHODS, type OpenApiDocument } from './openapi.types';
+import { WEBEX_CONTRACT_FILE, WebexContract } from './webex-contract';
+
+// Tests of the checker, on whatever operations of Webex's document show a case best: which calls
+// the service makes is not this file's business (webex.calls.spec.ts checks those).
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PERSON = {
@@ -14,20 +20,56 @@ const ROOM = { id: 'Y2lzY29zcGFyazovL3VzL1JPT00vMQ', title: '<script>alert(1)</s
 describe(WebexContract.name, () => {
   const contract = WebexContract.load();
 
+  describe('the document', () => {
+    const text = readFileSync(WEBEX_CONTRACT_FILE);
+
+    it('is Webex’s as published: its SHA-256 is the one README.md records', () => {
+      const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
+      const recorded = /SHA-256\s+`([0-9a-f]{64})`/.exec(readme)?.[1];
+      expect(createHash('sha256').update(text).digest('hex')).toBe(recorded);
+    });
+
+    it('compiles into checks for every request and answer of every operation', () => {
+      const document = JSON.parse(text.toString('utf8')) as OpenApiDocument;
+      const compiled: string[] = [];
+      for (const [path, item] of Object.entries(document.paths)) {
+        const target = `/v1${path.replace(/\{[^}]+\}/g, 'x')}`;
+        for (const method of HTTP_METHODS.filter((m) => item[m])) {
+          contract.requestProblems(method, target);
+          for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+            for (const contentType of Object.keys(response.content ?? {})) {
+              contract.answerProblems(method, target, { status: Number(status), contentType, body: null });
+            }
+          }
+          compiled.push(`${method} ${path}`);
+        }
+      }
+      expect(compiled.length).toBeGreaterThan(50);
+    });
+  });
+
   describe('operations', () => {
     it.each([
-      ['/v1/people/me', 'Get My Own Details', {}],
-      ['/v1/rooms?max=5', 'List Rooms', {}],
-      ['http://127.0.0.1:9/v1/rooms', 'List Rooms', {}],
-      ['/v1/rooms/Y2lz%2FUk9PTQ', 'Get Room Details', { roomId: 'Y2lz/Uk9PTQ' }],
-      ['/v1/memberships?roomId=abc', 'List Memberships', {}],
-    ])('finds GET %s', (target, operationId, pathParams) => {
-      expect(contract.operationFor('GET', target)).toMatchObject({ operationId, pathParams });
+      ['GET', '/v1/people/me', 'Get My Own Details', {}],
+      ['GET', '/v1/people/abc', 'Get Person Details', { personId: 'abc' }],
+      ['GET', '/v1/messages/direct?personId=abc', 'List Direct Messages', {}],
+      ['GET', 'http://127.0.0.1:9/v1/rooms', 'List Rooms', {}],
+      ['POST', '/v1/rooms', 'Create a Room', {}],
+      ['DELETE', '/v1/rooms/Y2lz%2FUk9PTQ', 'Delete a Room', { roomId: 'Y2lz/Uk9PTQ' }],
+    ])('finds %s %s', (method, target, operationId, pathParams) => {
+      expect(contract.operationFor(method, target)).toMatchObject({ operationId, pathParams });
+    });
+
+    it('gives the parameters the operation declares', () => {
+      expect(contract.operationFor('GET', '/v1/people/abc')?.parameters).toEqual([
+        expect.objectContaining({ name: 'personId', in: 'path', required: true }),
+        expect.objectContaining({ name: 'callingData', in: 'query' }),
+      ]);
     });
 
     it.each([
-      ['POST', '/v1/rooms'],
-      ['GET', '/v1/messages'],
+      ['PATCH', '/v1/rooms'],
+      ['GET', '/v1/nothing'],
       ['GET', '/rooms'],
       ['GET', '/v1/rooms/'],
       // The document does not describe OAuth: see shared/webex-platform.md for what is known.
@@ -38,7 +80,7 @@ describe(WebexContract.name, () => {
       expect(contract.requestProblems(method, target)).toEqual([expect.stringMatching(/no such operation/)]);
     });
 
-    it('prefers a concrete path over a template that also matches it', () => {
+    it('prefers a concrete path over a template that also matches it, wherever the document lists it', () => {
       const doc: OpenApiDocument = {
         openapi: '3.0.0',
         info: { title: 't', version: '1' },
@@ -57,17 +99,19 @@ describe(WebexContract.name, () => {
     it.each([
       '/v1/people/me',
       '/v1/people/me?callingData=true',
-      '/v1/rooms',
       '/v1/rooms?max=1',
       '/v1/rooms?max=1000&sortBy=lastactivity',
       '/v1/rooms?type=direct&sortBy=created&teamId=abc',
       '/v1/rooms/abc',
-      '/v1/memberships?roomId=abc&max=5',
+      // No bound stated anywhere, so none is checked.
+      '/v1/memberships?roomId=abc&max=5000',
+      '/v1/messages?roomId=abc&max=10',
     ])('accepts GET %s', (target) => {
       expect(contract.requestProblems('GET', target)).toEqual([]);
     });
 
     it.each([
+      // These two bounds are in the parameter's description only ("between 1 and 1000, inclusive").
       ['/v1/rooms?max=0', 'query/max must be >= 1'],
       ['/v1/rooms?max=1001', 'query/max must be <= 1000'],
       ['/v1/rooms?max=ten', 'query/max must be number'],
@@ -78,9 +122,33 @@ describe(WebexContract.name, () => {
       ['/v1/rooms?type=public', 'query/type must be equal to one of the allowed values: direct, group'],
       ['/v1/rooms?sortBy=title', 'query/sortBy must be equal to one of the allowed values'],
       ['/v1/people/me?callingData=yes', 'query/callingData must be boolean'],
+      ['/v1/messages', "query must have required property 'roomId'"],
       ['/v1/rooms/%E0%A4%A', 'not validly percent-encoded'],
     ])('rejects GET %s', (target, problem) => {
       expect(contract.requestProblems('GET', target)).toEqual([expect.stringContaining(problem)]);
+    });
+
+    it('takes bounds from a description only for a number', () => {
+      const between = 'Value must be between 1 and 10, inclusive.';
+      const doc: OpenApiDocument = {
+        openapi: '3.0.0',
+        info: { title: 't', version: '1' },
+        paths: {
+          '/things': {
+            get: {
+              parameters: [
+                { name: 'max', in: 'query', description: between, schema: { type: 'integer' } },
+                { name: 'name', in: 'query', description: between, schema: { type: 'string' } },
+              ],
+              responses: {},
+            },
+          },
+        },
+      };
+      const own = new WebexContract(doc);
+      expect(own.requestProblems('GET', '/v1/things?max=11&name=abcdefghijklmnop')).toEqual([
+        'GET /things: query/max must be <= 10',
+      ]);
     });
   });
 
@@ -91,7 +159,7 @@ describe(WebexContract.name, () => {
       body,
     });
 
-    it('accepts a person and a room list with the fields the service reads, and fields it does not know', () => {
+    it('accepts a person and a room list, and fields the document does not name', () => {
       expect(contract.answerProblems('GET', '/v1/people/me', answer({ ...PERSON, pronouns: 'she/her' }))).toEqual([]);
       expect(
         contract.answerProblems('GET', '/v1/rooms', answer({ items: [ROOM, { ...ROOM, isLocked: true }] })),
@@ -100,8 +168,8 @@ describe(WebexContract.name, () => {
       expect(contract.answerProblems('GET', '/v1/rooms/abc', answer(ROOM))).toEqual([]);
     });
 
-    // The document requires nothing; a caller may require what it reads (the service's own
-    // declarations do that in webex.calls.ts).
+    // The document requires no field of these; a caller may require what it reads (the service's
+    // own declarations do that in webex.calls.ts).
     it.each([
       ['a person without id', '/v1/people/me', { ...PERSON, id: undefined }, "body must have required property 'id'"],
       ['a room list without items', '/v1/rooms', {}, "body must have required property 'items'"],
@@ -154,9 +222,21 @@ describe(WebexContract.name, () => {
         { items: [{ roomType: 'channel' }] },
         'body/items/0/roomType must be equal to one of',
       ],
+      ['a team without its name as text', '/v1/teams/abc', { id: 'abc', name: 1 }, 'body/name must be string'],
     ])('rejects %s', (_what, target, body, problem) => {
       expect(contract.answerProblems('GET', target, answer(JSON.parse(JSON.stringify(body))))).toEqual([
         expect.stringContaining(problem),
+      ]);
+    });
+
+    it('checks a date-time the document gives that format to', () => {
+      const segment = (segmentStartTime: string) => ({
+        items: [{ clusters: [{ availabilitySegments: [{ segmentStartTime }] }] }],
+      });
+      const target = '/v1/hds/clusters/abc/availability';
+      expect(contract.answerProblems('GET', target, answer(segment('2026-04-27T10:00:00.000Z')))).toEqual([]);
+      expect(contract.answerProblems('GET', target, answer(segment('yesterday')))).toEqual([
+        expect.stringContaining('must match format "date-time"'),
       ]);
     });
 
@@ -175,16 +255,19 @@ describe(WebexContract.name, () => {
     it('cannot judge error bodies: the document lists their statuses only', () => {
       // Their shape ({message, errors[].description, trackingId}) is in shared/webex-platform.md.
       expect(contract.answerProblems('GET', '/v1/rooms', answer({ anything: true }, 429))).toEqual([]);
+      expect(contract.answerProblems('POST', '/v1/attachment/actions', answer({ message: 'no' }, 400))).toEqual([]);
     });
 
-    it('on the document alone, requires no field at all (Webex marks none required)', () => {
+    it('on the document alone, requires no field of a person or a room list (Webex marks none required)', () => {
       const bare = WebexContract.load(undefined, { requiredFields: {} });
       expect(bare.answerProblems('GET', '/v1/people/me', answer({}))).toEqual([]);
       expect(bare.answerProblems('GET', '/v1/rooms', answer({}))).toEqual([]);
     });
 
     it('refuses to require fields of a schema the document does not have', () => {
-      expect(() => WebexContract.load(undefined, { requiredFields: { Team: ['id'] } })).toThrow(/no schema Team/);
+      expect(() => WebexContract.load(undefined, { requiredFields: { NoSuchThing: ['id'] } })).toThrow(
+        /no schema NoSuchThing/,
+      );
     });
   });
 

@@ -12,8 +12,9 @@ import {
 } from './openapi.types';
 
 /**
- * The trimmed copy of Webex's OpenAPI description. Read from beside this module: a build that
- * loads it from dist/ must copy it there (nest-cli.json `assets`), as tsc copies no JSON.
+ * Webex's OpenAPI description of its Messaging API, as published (README.md beside it). Read from
+ * beside this module: a build that loads it from dist/ must copy it there (nest-cli.json `assets`),
+ * as tsc copies no JSON. Only the specs load it today.
  */
 export const WEBEX_CONTRACT_FILE = join(__dirname, 'webex-messaging.openapi.json');
 
@@ -33,6 +34,8 @@ export interface ContractOperation {
   operationId?: string;
   /** Taken from the concrete path, percent-decoded. */
   pathParams: Record<string, string>;
+  /** The operation's parameters as the document declares them. */
+  parameters: readonly ParameterObject[];
 }
 
 export interface ContractAnswer {
@@ -57,6 +60,16 @@ const SCHEMA_REF = '#/components/schemas/';
 const OPENAPI_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'discriminator'];
 /** A base for parsing request targets that are paths; never contacted. */
 const PLACEHOLDER_ORIGIN = 'http://contract.invalid';
+/**
+ * The formats the document uses. Any other makes Ajv refuse to compile the schema that has it, so a
+ * new one in a newer document is noticed. int64: the `integer` type already says all JSON can.
+ */
+const FORMATS = {
+  'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i,
+  int64: true,
+} as const;
+/** Webex states some bounds in a parameter's prose only: "Value must be between 1 and 1000, inclusive." */
+const PROSE_RANGE = /\bbetween (\d+) and (\d+), inclusive\b/;
 
 /**
  * OpenAPI 3.0 Schema Object → JSON Schema (draft-07, Ajv's default): the places where the two differ.
@@ -90,7 +103,7 @@ export function toJsonSchema(schema: SchemaObject): SchemaObject {
 }
 
 function newAjv(coerceTypes: boolean, definitions: SchemaObject): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, coerceTypes });
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, coerceTypes, formats: FORMATS });
   ajv.addVocabulary(OPENAPI_ANNOTATIONS);
   ajv.addSchema(definitions, DEFINITIONS_ID);
   return ajv;
@@ -138,11 +151,19 @@ function queryObject(params: URLSearchParams, declared: ParameterObject[]): Reco
   return out;
 }
 
+/** The parameter's schema, with the bounds its description states, when it is a number. */
+function parameterSchema(parameter: ParameterObject): SchemaObject {
+  const schema = toJsonSchema(parameter.schema ?? {});
+  const range = typeof parameter.description === 'string' ? PROSE_RANGE.exec(parameter.description) : null;
+  if (!range || !['number', 'integer'].includes(String(schema.type))) return schema;
+  return { ...schema, minimum: Number(range[1]), maximum: Number(range[2]) };
+}
+
 function parametersSchema(parameters: ParameterObject[], location: 'path' | 'query'): SchemaObject {
   const own = parameters.filter((p) => p.in === location);
   return {
     type: 'object',
-    properties: Object.fromEntries(own.map((p) => [p.name, toJsonSchema(p.schema ?? {})])),
+    properties: Object.fromEntries(own.map((p) => [p.name, parameterSchema(p)])),
     required: own.filter((p) => p.required || location === 'path').map((p) => p.name),
     additionalProperties: false,
   };
@@ -150,8 +171,9 @@ function parametersSchema(parameters: ParameterObject[], location: 'path' | 'que
 
 /**
  * Webex's OpenAPI description as a checker: which operation a request is, whether its path and
- * query parameters are ones the operation declares with values its schemas allow, and whether an
- * answer's status, media type and body match. Header and cookie parameters are not checked.
+ * query parameters are ones the operation declares with values its schemas allow (and the bounds
+ * its description states, see PROSE_RANGE), and whether an answer's status, media type and body
+ * match. Header and cookie parameters and request bodies are not checked.
  *
  * What the document does not describe, this cannot check: the OAuth endpoints (/v1/authorize,
  * /v1/access_token) and the body of error answers (it lists their statuses only). The facts known
@@ -195,7 +217,8 @@ export class WebexContract {
     const found = this.match(method, target);
     if (!found || typeof found === 'string') return undefined;
     const { route, pathParams } = found;
-    return { method: route.method, path: route.path, operationId: route.operation.operationId, pathParams };
+    const { operationId, parameters = [] } = route.operation;
+    return { method: route.method, path: route.path, operationId, pathParams, parameters };
   }
 
   /** What is wrong with a request, or nothing. */
@@ -224,7 +247,8 @@ export class WebexContract {
     const key = [status, `${status[0]}XX`, 'default'].find((k) => responses[k]);
     if (!key) return [`${label(route)}: status ${status} is not one the document declares`];
     const content = responses[key].content;
-    if (!content) return [];
+    // No content, or an empty map of it (two error answers of POST /attachment/actions): any body.
+    if (!content || Object.keys(content).length === 0) return [];
     const mediaType = (answer.contentType ?? '').split(';')[0].trim().toLowerCase();
     const schema = content[mediaType]?.schema;
     if (!content[mediaType]) {

@@ -34,11 +34,13 @@ export function pathOn(origin: string, path: string): RegExp {
  * What every page of the service must be: on the redirect URI's origin, with the expected
  * heading, the sandbox banner in view, Water.css and app.css applied, and a favicon that loads.
  */
-export async function expectServicePage(suite: SandboxBrowser, h1: string): Promise<void> {
+export async function expectServicePage(suite: SandboxBrowser, h1: string | RegExp): Promise<void> {
   const { page } = suite;
   await page.waitForLoadState('load');
   expect(new URL(page.url()).origin).toBe(suite.origin);
-  expect((await page.locator('h1').textContent())?.trim()).toBe(h1);
+  const heading = (await page.locator('h1').textContent())?.trim();
+  if (typeof h1 === 'string') expect(heading).toBe(h1);
+  else expect(heading).toMatch(h1);
 
   const banner = page.locator('.sandbox-banner');
   expect(await banner.isVisible()).toBe(true);
