@@ -39,6 +39,15 @@ export interface WebexRoom {
   isReadOnly: false;
 }
 
+/** A Team as GET /v1/teams lists it (creatorId: on Webex's reference page, not in its OpenAPI description). */
+export interface WebexTeam {
+  id: string;
+  name: string;
+  description?: string;
+  creatorId: string;
+  created: string;
+}
+
 /** A Membership as GET /v1/memberships lists it. */
 export interface WebexMembership {
   id: string;
@@ -82,6 +91,31 @@ interface RoomSeed {
   /** The user moderates it. */
   moderator?: boolean;
 }
+
+/** A team, named by the `team` of the rooms in it: a person is in the teams of their rooms. */
+interface TeamSeed {
+  name: string;
+  description?: string;
+  createdAt: number;
+  /** Someone else created it. */
+  byOther?: boolean;
+}
+
+const TEAM_SEEDS: Record<string, TeamSeed> = {
+  'sandbox-team': { name: 'Sandbox Team', description: 'Everyone who builds the sandbox', createdAt: 5 },
+  'markup-team': {
+    name: '<b>Bold</b> & "Team"',
+    description: '<script>alert("team")</script>',
+    createdAt: 105,
+    byOther: true,
+  },
+  ...Object.fromEntries(
+    ['planning', 'design', 'build', 'launch', 'retro'].map((topic, i) => [
+      `carol-team-${i}`,
+      { name: `Carol's ${topic} team`, createdAt: 3 + i, byOther: i % 2 === 1 },
+    ]),
+  ),
+};
 
 const EPOCH_MS = Date.UTC(2024, 0, 8, 9, 0, 0);
 const MINUTE_MS = 60_000;
@@ -174,7 +208,14 @@ const MARKUP_MEMBERS: MemberSeed[] = [
 
 const MALLORY_ROOMS: RoomSeed[] = [
   { title: '<script>alert(1)</script>', type: 'group', createdAt: 100, activeAt: 3_000, members: MARKUP_MEMBERS },
-  { title: 'Tom & Jerry', type: 'group', createdAt: 110, activeAt: 2_500, members: [DAVE, MARKUP_MEMBERS[1]] },
+  {
+    title: 'Tom & Jerry',
+    type: 'group',
+    team: 'markup-team',
+    createdAt: 110,
+    activeAt: 2_500,
+    members: [DAVE, MARKUP_MEMBERS[1]],
+  },
   {
     title: `"Double" and 'single' quotes`,
     type: 'group',
@@ -349,6 +390,28 @@ export function roomJson(room: WebexRoom): string {
     roomJsonCache.set(room, json);
   }
   return json;
+}
+
+const teamViews = new Map<string, readonly WebexTeam[]>();
+
+/** The teams of the user's rooms, oldest first. */
+export function listTeams(user: SeedUser): readonly WebexTeam[] {
+  let teams = teamViews.get(user.handle);
+  if (!teams) {
+    const keys = new Set(USER_SEEDS[user.handle].rooms().flatMap((room) => (room.team ? [room.team] : [])));
+    teams = [...keys]
+      .map((key): [string, TeamSeed] => [key, TEAM_SEEDS[key]])
+      .sort(([, a], [, b]) => a.createdAt - b.createdAt)
+      .map(([key, seed]) => ({
+        id: webexId('TEAM', key),
+        name: seed.name,
+        ...(seed.description ? { description: seed.description } : {}),
+        creatorId: seed.byOther ? OTHER_PERSON_ID : user.person.id,
+        created: isoAt(seed.createdAt),
+      }));
+    teamViews.set(user.handle, teams);
+  }
+  return teams;
 }
 
 /** The made-up people of a crowd, numbered from 1. */
