@@ -10,6 +10,7 @@ import { MetricsModule } from './metrics';
 import { SandboxModeModule } from './sandbox-mode/sandbox-mode.module';
 import { SessionModule } from './session';
 import { SpacesModule } from './spaces/spaces.module';
+import { TeamsModule } from './teams/teams.module';
 import { WebexModule } from './webex';
 
 /** Read once per process, as .env is; each app's namespaces are computed when it is created. */
@@ -33,6 +34,7 @@ export class AppModule {
         AuthModule,
         OAuthCallbackModule.forRoot(oauthConfig()),
         SpacesModule,
+        TeamsModule,
         ApiModule,
         SandboxModeModule,
         HealthModule,

@@ -22,7 +22,7 @@
 import { Router } from 'express';
 import { callerOf, enumParam, idParam, pagedList, requireScope, singleItem } from './api-handlers';
 import { routeFront, type RouteContext } from './route-context';
-import { findRoom, listMemberships, listRooms, roomJson, type RoomSort, type RoomType } from './seed-data';
+import { findRoom, listMemberships, listRooms, listTeams, roomJson, type RoomSort, type RoomType } from './seed-data';
 
 const ROOM_TYPES: readonly RoomType[] = ['direct', 'group'];
 const ROOM_SORTS: readonly RoomSort[] = ['id', 'lastactivity', 'created'];
@@ -41,7 +41,7 @@ function readRoomsQuery(params: unknown): RoomsQuery {
 /** GET /v1/memberships's filters. */
 type MembershipsQuery = { roomId?: string; personId?: string; personEmail?: string };
 
-/** The Webex REST API: /v1/people/me, /v1/rooms, /v1/rooms/{roomId} and /v1/memberships. */
+/** The Webex REST API: /v1/people/me, /v1/rooms, /v1/rooms/{roomId}, /v1/memberships and /v1/teams. */
 export function apiRoutes(ctx: RouteContext): Router {
   const router = Router();
   router.get(
@@ -80,6 +80,12 @@ export function apiRoutes(ctx: RouteContext): Router {
       }),
       items: (query, caller) => listMemberships(caller, query),
     }),
+  );
+  router.get(
+    '/v1/teams',
+    ...routeFront(ctx, 'teams', 'rest'),
+    requireScope(ctx, 'spark:teams_read'),
+    pagedList(ctx, { query: () => ({}), items: (_query, caller) => listTeams(caller) }),
   );
   return router;
 }

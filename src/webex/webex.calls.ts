@@ -38,6 +38,14 @@ export const Membership = z.object({
 });
 export type WebexMembership = z.infer<typeof Membership>;
 
+export const Team = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  description: z.string().optional(),
+  created: timestamp.optional(),
+});
+export type WebexTeam = z.infer<typeof Team>;
+
 export const webexCalls = {
   me: webexGet({ path: '/people/me', scope: 'spark:people_read', answer: Person }),
   rooms: webexList({
@@ -56,6 +64,7 @@ export const webexCalls = {
     item: Membership,
     query: z.object({ roomId: z.string().min(1) }),
   }),
+  teams: webexList({ path: '/teams', scope: 'spark:teams_read', item: Team }),
 };
 
 /** Every scope some call needs: what the sandbox's own integration is given. */
