@@ -64,7 +64,7 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
   /** Signs in as `handle` and checks every page the router renders (router-pages.ts), with every value of its parameter. */
   async function walkEveryPage(handle: SeedHandle): Promise<void> {
     const routes = renderedRoutes(suite.app.app);
-    expect(routes).toEqual(expect.arrayContaining(['/', '/listrooms', '/logout', '/spaces/:roomId']));
+    expect(routes).toEqual(expect.arrayContaining(['/', '/listrooms', '/logout', '/spaces/:roomId', '/teams']));
     await openConsent(suite);
     await decide(suite, handle, 'Accept');
     await expectServicePage(suite, H1.authenticated);
@@ -72,6 +72,8 @@ describe('Accessibility (axe: WCAG 2.1 A/AA and best practices)', () => {
       for (const path of pathsOf(route, handle)) {
         await suite.page.goto(`${suite.origin}${path}`);
         await expectServicePage(suite, /^Webex Integration example: /);
+        // The page itself, not the home page a signed-out visit would be sent to.
+        expect(decodeURIComponent(new URL(suite.page.url()).pathname)).toBe(decodeURIComponent(path));
         await expectAccessible(suite.page, `${route} as ${handle} (${path})`);
       }
     }
