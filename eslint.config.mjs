@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // CommonJS files load with require(): scripts/check-node.cjs must run on any Node, before a build.
-    files: ['**/*.cjs', 'jest.config.js'],
+    files: ['**/*.cjs', 'jest.config.js', '**/rspack.config.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

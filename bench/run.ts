@@ -40,7 +40,7 @@ import {
   withBlock,
 } from './lib/report';
 import { SignInClient } from './lib/signin';
-import { CLIENT_ID, emulatorCommand, serviceEnv, USER } from './lib/service';
+import { CLIENT_ID, emulatorCommand, productionNodeFlags, serviceEnv, USER } from './lib/service';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -80,13 +80,6 @@ interface Args {
 }
 
 /** The flags between `node` and the entry point in package.json's start:prod: the service is measured as it is run. */
-export function productionNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = pkg.scripts['start:prod'].trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${pkg.scripts['start:prod']}`);
-  return words.slice(1, -1);
-}
-
 const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--only ${FIGURE_KEYS.join(',')}] [--no-build] [--profile] [--node-flags "…"] [--log-level L]`;
 
 function parseArgs(argv: string[]): Args {

@@ -4,15 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
 import { watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { configureApiDocs } from './api';
 import { FeaturesService } from './auth';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
 import { requestIdMiddleware } from './logging/request-id';
+import { packageFile, ROOT_DIR } from './project-files';
 import { SessionService } from './session';
-
-/** The project root: views/ and public/ sit beside src/ and dist/. */
-export const ROOT_DIR = join(__dirname, '..');
 
 /**
  * Options for creating the app, in main.ts and the e2e suites. No body parsers: no handler reads a
@@ -48,7 +46,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(hstsOverTls);
   const staticFiles: [prefix: string, path: string][] = [
     // Water.css from its npm package, served by the service itself: no CDN.
-    ['/static/water.css', join(dirname(require.resolve('water.css/package.json')), 'out', 'water.min.css')],
+    ['/static/water.css', packageFile('water.css/out/water.min.css')],
     ['/static/', join(ROOT_DIR, 'public')],
     ['/favicon.ico', join(ROOT_DIR, 'public', 'favicon.ico')],
   ];
@@ -66,6 +64,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   configureApiDocs(app);
 
   app.setBaseViewsDir(join(ROOT_DIR, 'views'));
+  // Given, not left to Express to require() by its name: the production build is a bundle.
+  app.engine('hbs', hbs.__express.bind(hbs));
   app.setViewEngine('hbs');
   // Each view wraps its content in the layout partial, naming its title: {{#> layout title="…"}}.
   app.set('view options', { layout: false });

@@ -5,7 +5,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT_DIR } from '../src/app.setup';
+import { ROOT_DIR } from '../src/project-files';
 import { oauthConfig } from '../src/config';
 import type { WebexEmulator } from '../src/sandbox';
 import { E2E_SESSION_SECRET } from './support/app';

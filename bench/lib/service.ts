@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WEBEX_CALL_SCOPES } from '../../src/webex/webex.calls';
 
 /** The integration every bench run registers with the emulator, and the person who signs in. */
@@ -45,4 +47,13 @@ export function serviceEnv(options: {
     PORT: port,
     HOST: hostname,
   };
+}
+
+/** `npm run start:prod`'s Node flags (its words between `node` and the entry point). */
+export function productionNodeFlags(): string[] {
+  const file = join(__dirname, '..', '..', 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts['start:prod'].trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${pkg.scripts['start:prod']}`);
+  return words.slice(1, -1);
 }

@@ -1,8 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { oauthConfig, sessionConfig } from '../config';
 import { REDIS_CLIENT, SessionModule, type RedisClient } from '../session';
@@ -16,6 +15,14 @@ import { SameOriginGuard } from './same-origin.guard';
 import { SessionTokensService } from './session-tokens.service';
 import { SharedThrottlerStorage } from './shared-throttler.storage';
 import { SignInService } from './sign-in.service';
+
+/** The throttler's Redis adapter, loaded with SESSION_STORE=redis only: it loads ioredis. */
+function redisThrottlerStorage(redis: RedisClient): ThrottlerStorage {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a static import would load ioredis in every start
+  const adapter = require('@nest-lab/throttler-storage-redis') as typeof import('@nest-lab/throttler-storage-redis');
+  // Its overloads take Redis or Cluster, not the union; it accepts both at run time.
+  return new adapter.ThrottlerStorageRedisService(redis as Redis);
+}
 
 @Module({
   imports: [
@@ -34,10 +41,7 @@ import { SignInService } from './sign-in.service';
       ) => ({
         throttlers: [{ ttl: 60_000, limit: Math.max(config.loginRateLimit, 1) }],
         skipIf: () => config.loginRateLimit === 0,
-        storage: redis
-          ? // The adapter's overloads take Redis or Cluster, not the union; it accepts both at run time.
-            new SharedThrottlerStorage(new ThrottlerStorageRedisService(redis as Redis), session.keyPrefix)
-          : undefined,
+        storage: redis ? new SharedThrottlerStorage(redisThrottlerStorage(redis), session.keyPrefix) : undefined,
       }),
     }),
   ],

@@ -8,7 +8,6 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import RedisStore from 'connect-redis';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session, { Store, type SessionData, type SessionOptions } from 'express-session';
 import { randomUUID } from 'node:crypto';
@@ -19,9 +18,7 @@ import { GrantStore } from './grant.store';
 import { GuardedStore } from './guarded.store';
 import { LoginStateStore, MemoryLoginStateStore } from './login-state.store';
 import { MemoryGrantStore } from './memory-grant.store';
-import { createRedisClient, whenReady, type RedisClient } from './redis.client';
-import { RedisGrantStore } from './redis-grant.store';
-import { RedisLoginStateStore } from './redis-login-state.store';
+import type { RedisClient } from './redis.client';
 import { SessionStoreHealth } from './session-store.health';
 import { EXPRESS_SESSION, forgetSignIn, SessionService } from './session.service';
 import { TokenCipher } from './token-cipher';
@@ -32,6 +29,12 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 type SessionConfig = ConfigType<typeof sessionConfig>;
 type AppConfig = ConfigType<typeof appConfig>;
+
+/** The Redis client and stores, loaded with SESSION_STORE=redis only (src/session/redis-stores.ts). */
+function redisStores(): typeof import('./redis-stores') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a static import would load ioredis in every start
+  return require('./redis-stores') as typeof import('./redis-stores');
+}
 
 /** Development keeps the in-memory stores in files, so watch restarts keep the developer signed in. */
 const devFile = (app: AppConfig, name: string) => (app.devStateDir ? join(app.devStateDir, name) : undefined);
@@ -90,7 +93,7 @@ export function forSessionCookie(cookieName: string, expressSession: RequestHand
       provide: REDIS_CLIENT,
       inject: [sessionConfig.KEY],
       useFactory: (config: SessionConfig): RedisClient | null =>
-        config.store === 'redis' ? createRedisClient(config) : null,
+        config.store === 'redis' ? redisStores().createRedisClient(config) : null,
     },
     {
       provide: SESSION_STORE,
@@ -98,7 +101,7 @@ export function forSessionCookie(cookieName: string, expressSession: RequestHand
       useFactory: (config: SessionConfig, app: AppConfig, redis: RedisClient | null): Store =>
         redis
           ? new GuardedStore(
-              new RedisStore({
+              new (redisStores().RedisStore)({
                 client: redis,
                 prefix: `${config.keyPrefix}sess:`,
                 ttl: (data: SessionData) => sessionTtlSeconds(config, data),
@@ -115,7 +118,7 @@ export function forSessionCookie(cookieName: string, expressSession: RequestHand
       inject: [sessionConfig.KEY, appConfig.KEY, REDIS_CLIENT],
       useFactory: (config: SessionConfig, app: AppConfig, redis: RedisClient | null) =>
         redis
-          ? new RedisLoginStateStore(redis, config.keyPrefix)
+          ? new (redisStores().RedisLoginStateStore)(redis, config.keyPrefix)
           : new MemoryLoginStateStore({ persistFile: devFile(app, 'pending-sign-ins.json') }),
     },
     {
@@ -134,7 +137,7 @@ export function forSessionCookie(cookieName: string, expressSession: RequestHand
           refreshWaitMs: webex.timeoutMs + 2000,
         };
         return redis
-          ? new RedisGrantStore(redis, config.keyPrefix, options)
+          ? new (redisStores().RedisGrantStore)(redis, config.keyPrefix, options)
           : new MemoryGrantStore({
               ...options,
               max: config.memoryMaxSessions,
@@ -171,7 +174,7 @@ export class SessionModule implements NestModule, OnModuleInit, OnApplicationShu
 
   async onModuleInit(): Promise<void> {
     if (!this.redis) return;
-    const ready = await whenReady(this.redis, 3000);
+    const ready = await redisStores().whenReady(this.redis, 3000);
     if (ready) this.logger.log(`Sessions in Redis (key prefix ${this.config.keyPrefix})`);
     else this.logger.warn('Redis is not answering yet: signed-in pages answer 503 until it does');
   }
