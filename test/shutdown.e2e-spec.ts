@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebexEmulator } from '../src/sandbox';
 import { E2E_SESSION_SECRET, freePort } from './support/app';
+import { builtFile } from './support/built';
 import { E2E_CLIENT, portalAuthorizeUrl, startTestEmulator } from './support/emulator';
 import { consent } from './support/flow';
 
 const ROOT = join(__dirname, '..');
 
-/** The real entry point, as `node dist/main.js` runs it, in its own process (transpiled on the fly). */
+/** The real entry point, as `node dist/main.js` runs it, in its own process (built by this test run). */
 class ServiceProcess {
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; at: number }>;
@@ -24,7 +25,7 @@ class ServiceProcess {
         ([name]) => !/^(AUTH_INIT_URL|CLIENT_SECRET|SESSION_|WEBEX_|LOG_|PORT|HOST)/.test(name),
       ),
     );
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    this.child = spawn(process.execPath, [builtFile('src/main.ts')], {
       cwd: ROOT,
       env: { ...base, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
