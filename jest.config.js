@@ -18,6 +18,9 @@ const base = {
   transformIgnorePatterns: [`/node_modules/(?!(${esModulePackages.join('|')})/)`],
 };
 
+/** Compiles src/ once for the suites that start the service or the emulator's CLI as a process. */
+const buildService = require.resolve('./test/support/build-service.cjs');
+
 /** @type {import('jest').Config} */
 module.exports = {
   // A worker that has run many files holds ~1 GB, mostly garbage V8 has not collected yet, and on a
@@ -26,8 +29,8 @@ module.exports = {
   // over this limit after a file is replaced by a fresh one.
   workerIdleMemoryLimit: '384MB',
   projects: [
-    { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
-    { ...base, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$' },
+    { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$', globalSetup: buildService },
+    { ...base, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', globalSetup: buildService },
     { ...base, displayName: 'browser', rootDir: 'test/browser', testRegex: '\\.browser-spec\\.ts$' },
   ],
 };

@@ -8,7 +8,8 @@ import { Browser } from './support/browser';
 import { startTestEmulator } from './support/emulator';
 import { h1Of } from './support/html';
 import { describeWithRedisServer } from './support/redis';
-import { clientOn, RedisProcesses, until } from './support/redis-processes';
+import { clientOn, RedisProcesses } from './support/redis-processes';
+import { until } from './support/until';
 
 jest.setTimeout(60_000);
 

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebexEmulator } from '../src/sandbox';
 import { E2E_SESSION_SECRET, freePort } from './support/app';
+import { builtFile } from './support/built';
 import { E2E_CLIENT, portalAuthorizeUrl, startTestEmulator } from './support/emulator';
 import { consent } from './support/flow';
+import { until } from './support/until';
 
 const ROOT = join(__dirname, '..');
 
-/** The real entry point, as `node dist/main.js` runs it, in its own process (transpiled on the fly). */
+/** The real entry point, as `node dist/main.js` runs it, in its own process (built by this test run). */
 class ServiceProcess {
   readonly output: string[] = [];
   readonly exited: Promise<{ code: number | null; at: number }>;
@@ -24,7 +26,7 @@ class ServiceProcess {
         ([name]) => !/^(AUTH_INIT_URL|CLIENT_SECRET|SESSION_|WEBEX_|LOG_|PORT|HOST)/.test(name),
       ),
     );
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    this.child = spawn(process.execPath, [builtFile('src/main.ts')], {
       cwd: ROOT,
       env: { ...base, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,6 +92,8 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
   });
   afterAll(() => emulator.close());
 
+  const tokenRequests = () => emulator.controls.stats().requests.token;
+
   async function start(env: Record<string, string> = {}): Promise<ServiceProcess> {
     service = new ServiceProcess(await freePort(), {
       NODE_ENV: 'production',
@@ -109,13 +113,20 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
     async (signal) => {
       const app = await start({ SHUTDOWN_GRACE_MS: '10000' });
       const callback = await app.consentedCallback();
-      emulator.controls.injectFault({ route: 'token', kind: 'slow', delayMs: 1500 });
-      const signingIn = app.fetch(callback);
-      await sleep(400);
+      emulator.controls.injectFault({ route: 'token', kind: 'slow', delayMs: 1000 });
+      let signedIn = false;
+      const signingIn = app.fetch(callback).finally(() => (signedIn = true));
+      await until('the code exchange to reach Webex', () => tokenRequests() === 1);
       const signalledAt = app.signal(signal);
-      await sleep(300);
 
-      await expect(fetch(`http://127.0.0.1:${app.port}/health/live`)).rejects.toThrow();
+      await until('a new connection to be refused', () =>
+        fetch(`http://127.0.0.1:${app.port}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      );
+      // Refused while the code exchange was still under way.
+      expect(signedIn).toBe(false);
       const finished = await signingIn;
       expect(finished.status).toBe(303);
       expect(finished.headers.get('location')).toBe('/');
@@ -152,7 +163,7 @@ describe('graceful shutdown (SIGTERM/SIGINT)', () => {
       (r) => r.status,
       () => 'cut',
     );
-    await sleep(300);
+    await until('the code exchange to reach Webex', () => tokenRequests() === 1);
     const signalledAt = app.signal('SIGTERM');
     const { code, at } = await app.exited;
     expect(code).toBe(0);

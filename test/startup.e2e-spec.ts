@@ -2,17 +2,18 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/app';
+import { builtFile } from './support/built';
 
 const ROOT = join(__dirname, '..');
 
-/** The real entry point in sandbox mode, as `npm start` runs it; resolves with its exit code and output. */
+/** The real entry point in sandbox mode, built as `npm start` builds it; resolves with its exit code and output. */
 function start(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !/^(AUTH_INIT_URL|CLIENT_SECRET|SESSION_|WEBEX_|LOG_|PORT|HOST|SANDBOX_|METRICS_|REDIS_)/.test(name),
     ),
   );
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [builtFile('src/main.ts')], {
     cwd: ROOT,
     env: { ...base, NODE_ENV: 'test', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { builtFile } from '../../test/support/built';
 import { CliUsageError, authInitUrl, parseCliArgs } from './cli-options';
 import type { EmulatorOptions } from './emulator.types';
 
@@ -130,7 +131,7 @@ describe(parseCliArgs.name, () => {
 
 describe('cli.ts', () => {
   const run = (args: string[]) =>
-    spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'cli.ts'), ...args], {
+    spawn(process.execPath, [builtFile('src/sandbox/cli.ts'), ...args], {
       cwd: join(__dirname, '..', '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

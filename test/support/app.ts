@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import { randomInt } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -223,15 +224,29 @@ export async function bootApp(
   };
 }
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
+/** Ports freePort has handed out in this process: never twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free a moment ago, for a server that listens on it next. Drawn below the range
+ * the system gives outgoing connections their ports from (32768–60999 on Linux, 49152–65535 on
+ * macOS and Windows): a busy machine churns through that range, and once took a port between this
+ * check and the listen of a service started as a process of its own.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const port = randomInt(20_000, 32_768);
+    if (!handedOut.has(port) && (await canListen(port))) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
