@@ -1,195 +1,219 @@
 /**
- * `npm run bench`: builds the service for production, starts the standalone Webex emulator and
- * the service as child processes, and measures the figures in bench/RESULTS.md (each the median
- * of 3 runs). Flags: --quick (2 s runs, fewer sessions), --duration S, --only a,b (figure keys),
- * --no-build, --profile (profile every throughput figure, not only misses), --node-flags "…"
- * (instead of start:prod's), --log-level L (default: the service's own, log). Only a full run with
- * start:prod's flags and the default log level rewrites the generated part of RESULTS.md; every
- * run writes its raw data to bench/out/.
+ * `npm run bench`: the figures in bench/RESULTS.md, each beside a reference measured in the same
+ * run (RESULTS.md › Method). Builds the service (`npm run build`) and the references
+ * (bench/tsconfig.build.json), starts the standalone emulator as Webex, then measures the service,
+ * as start:prod runs it, and its references in alternating rounds, a fresh process each run.
+ *
+ *   npm run bench -- [--quick] [--only cold-start,home,listrooms,signin,memory] [--no-build] [--profile]
+ *   npm run bench -- --ab ../previous-checkout    # or npm run bench:ab -- ../previous-checkout
+ *
+ * --ab: the other checkout's service (built, with its node_modules) is the reference of every
+ * figure instead of the floors. --quick: 2 s runs and 2,000 sessions. --profile: the diagnostics
+ * for every figure, not only for the missed ones. Only a full run rewrites RESULTS.md; every run
+ * writes bench/out/RESULTS.<quick|ab>.md and its raw data.
  */
+import type { ConfigType } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
-import type { BareServerConfig } from './bare-server';
-import type { StackFloorConfig, StackLayer } from './stack-floor';
-import { CpuMeter, type CpuUse, type QuietCheck, round, waitForLoadAverage, waitForQuiet } from './lib/cpu';
-import { CountingAgent, request, requestJson } from './lib/http';
-import { cannon, type LoadOptions, type LoadResult, problemsOf } from './lib/load';
-import {
-  type Child,
-  Children,
-  freePort,
-  pinSelf,
-  rssBytes,
-  taskset,
-  waitForOutput,
-  waitForStatus,
-} from './lib/processes';
-import { profileMarkdown, summarizeProfile } from './lib/profile';
-import {
-  type BenchResults,
-  type Figure,
-  machineInfo,
-  median,
-  renderResults,
-  sourceInfo,
-  type Run,
-  withBlock,
-} from './lib/report';
+import { AppModule } from '../src/app.module';
+import { FeaturesService } from '../src/auth';
+import { sandboxConfig, sessionConfig, webexConfig } from '../src/config';
+import type { FloorConfig } from './floor';
+import { CpuMeter, round, waitForQuiet } from './lib/cpu';
+import { request, requestJson } from './lib/http';
+import { cannon } from './lib/load';
+import * as proc from './lib/processes';
+import { profileMarkdown, summarizeProfile, type ProfileSummary } from './lib/profile';
+import { type Figure, machineInfo, median, renderResults, withBlock } from './lib/report';
+import { CLIENT_ID, emulatorCommand, productionCommand, serviceEnv, USER } from './lib/service';
 import { SignInClient } from './lib/signin';
-import { CLIENT_ID, emulatorCommand, productionNodeFlags, serviceEnv, USER } from './lib/service';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'out');
-const SERVICE_CPU = '0';
-const LOADGEN_CPU = '1';
+const BUILD = join(OUT, 'build', 'bench');
+const [SERVICE_CPU, LOADGEN_CPU] = ['0', '1'];
 /** Other people's processes may use at most this much CPU when a run starts (and while it runs). */
 const MAX_FOREIGN_CORES = 0.3;
-const MAX_QUIET_WAIT_MS = 60_000;
-const CONNECTIONS = 50;
-const FLOW_CONCURRENCY = 32;
-const ROOMS_LATENCY_MS = 20;
-const FIGURE_KEYS = [
-  'home',
-  'bare-home',
-  'floor',
-  'listrooms',
-  'bare-rooms',
-  'connections',
-  'signin',
-  'memory',
-  'cold-start',
-] as const;
-type FigureKey = (typeof FIGURE_KEYS)[number];
+const [CONNECTIONS, BROWSERS, WARM_SESSIONS] = [50, 32, 300];
+const FIGURES = ['cold-start', 'home', 'listrooms', 'signin', 'memory'];
 
-interface Args {
-  quick: boolean;
-  durationS: number;
-  runs: number;
-  only: Set<FigureKey>;
-  build: boolean;
-  profileAll: boolean;
-  /** Node flags for the service; default: those of `npm run start:prod`, as deployed. */
-  nodeFlags: string[];
-  customFlags: boolean;
-  /** The service's LOG_LEVEL; default: the service's own default (`log`: a line per request). */
-  logLevel: string;
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: FIGURES.join(',') },
+    build: { type: 'boolean', default: true },
+    profile: { type: 'boolean', default: false },
+    ab: { type: 'string' },
+  },
+  allowNegative: true,
+});
+const only = new Set(flags.only.split(','));
+for (const key of only) if (!FIGURES.includes(key)) throw new Error(`--only: no figure ${key}`);
+const [DURATION_S, WARM_S, ROUNDS, COLD_STARTS] = flags.quick ? [2, 1, 3, 3] : [10, 3, 3, 5];
+const SESSIONS = flags.quick ? 2000 : 10_000;
+const AB = flags.ab === undefined ? undefined : resolve(flags.ab);
+
+/** The processes measured, each on the service's core in its turn: the service and its references. */
+type Name = 'service' | 'floor' | 'floor-headers' | 'empty-app' | 'previous';
+/** The reference a figure is measured against: the floors, or with --ab the other build for all. */
+const ref = (name: Name): Name => (AB ? 'previous' : name);
+const LABELS: Record<Name, string> = {
+  service: 'service',
+  floor: 'floor',
+  'floor-headers': 'floor with the service’s headers and request line',
+  'empty-app': 'empty Nest app',
+  previous: 'other build',
+};
+
+/** What one process did in one run, and whether other people's work disturbed the run. */
+interface Sample {
+  value: number;
+  disturbed: boolean;
+  p99Ms?: number;
+  /** Requests or flows per second. */
+  rate?: number;
 }
 
-/** The flags between `node` and the entry point in package.json's start:prod: the service is measured as it is run. */
-const USAGE = `usage: npm run bench -- [--quick] [--duration S] [--only ${FIGURE_KEYS.join(',')}] [--no-build] [--profile] [--node-flags "…"] [--log-level L]`;
-
-function parseArgs(argv: string[]): Args {
-  for (let i = 0; i < argv.length; i++) {
-    if (['--duration', '--only', '--node-flags', '--log-level'].includes(argv[i])) i++;
-    else if (!['--quick', '--no-build', '--profile'].includes(argv[i]))
-      throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
-  }
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const quick = argv.includes('--quick');
-  const only = value('--only')?.split(',') ?? [...FIGURE_KEYS];
-  for (const key of only)
-    if (!(FIGURE_KEYS as readonly string[]).includes(key)) throw new Error(`--only: unknown figure ${key}`);
-  return {
-    quick,
-    durationS: Number(value('--duration') ?? (quick ? 2 : 10)),
-    runs: 3,
-    only: new Set(only as FigureKey[]),
-    build: !argv.includes('--no-build'),
-    profileAll: argv.includes('--profile'),
-    nodeFlags: value('--node-flags')?.split(/\s+/).filter(Boolean) ?? productionNodeFlags(),
-    customFlags: value('--node-flags') !== undefined,
-    logLevel: value('--log-level') ?? 'log',
-  };
-}
+/** The pages as the bench loads them (`signin`: whole sign-in flows by 32 browsers), and who serves each. */
+const PAGES = (
+  [
+    ['home', 'Signed-out home `GET /`', '/', 0],
+    ['listrooms-0', '`/listrooms`, Webex 0 ms', '/listrooms', 0],
+    ['listrooms-20', '`/listrooms`, Webex 20 ms', '/listrooms', 20],
+    ['signin', 'Complete sign-in flow', '/login', 0],
+  ] as const
+).map(([key, title, path, latencyMs]) => {
+  const servers: Name[] = key === 'home' && !AB ? ['service', 'floor', 'floor-headers'] : ['service', ref('floor')];
+  return { key, title, path, latencyMs, servers };
+});
+type Page = (typeof PAGES)[number];
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const med = (s: Sample[], pick: (x: Sample) => number = (x) => x.value) => median(s.map(pick));
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const marked = (values: number[], runs: Sample[][], digits = 2) =>
+  values.map((v, i) => `${v.toFixed(digits)}${runs.some((s) => s[i].disturbed) ? '*' : ''}`).join(', ');
+
+/** A figure whose comparison is service / reference, round by round (each round ran both). */
+function ratioFigure(
+  key: string,
+  title: string,
+  [service, reference]: Sample[][],
+  [referenceName, show, maxRatio]: [Name, (s: Sample[]) => string, number],
+  pick = (s: Sample) => s.value,
+): Figure {
+  const ratios = service.map((s, i) => pick(s) / pick(reference[i]));
+  const ratio = median(ratios);
+  return {
+    key,
+    title,
+    service: show(service),
+    reference: `${LABELS[referenceName]}: ${show(reference)}`,
+    comparison: `${ratio.toFixed(2)}×`,
+    rounds: marked(ratios, [service, reference]),
+    ...(AB ? {} : { target: `≤ ${maxRatio}×`, met: ratio <= maxRatio }),
+    values: { service: med(service, pick), reference: med(reference, pick), ratio },
+  };
+}
 
 class Bench {
-  private readonly children = new Children(join(OUT, 'logs'));
-  private readonly meter = new CpuMeter(() => this.pids());
-  private readonly named = new Map<string, Child>();
-  private readonly control = new CountingAgent();
+  private readonly children = new proc.Children(join(OUT, 'logs'));
+  private readonly named = new Map<string, proc.Child>();
+  private readonly meter = new CpuMeter(
+    () => new Map([...this.named].filter(([, c]) => c.process.exitCode === null).map(([n, c]) => [n, c.pid])),
+  );
+  private readonly control = new Agent({ keepAlive: true });
   private readonly secret = randomBytes(24).toString('base64url');
-  private readonly sessionSecret = randomBytes(48).toString('base64url');
-  private emulatorOrigin = '';
-  private servicePort = 0;
-  private serviceOrigin = '';
-  private homePage?: { headers: Record<string, string>; body: string };
-  private roomsPage?: { headers: Record<string, string>; body: string };
-  private cookie = '';
-  private roomsLatencyMs = 0;
+  private readonly ports = {} as Record<Name, number>;
+  private readonly cookies = {} as Record<Name, string>;
+  /** Each page's body as the service (or, with --ab, the other build) first answered it. */
+  private readonly bodies: Record<string, string> = {};
+  private emulator = '';
   readonly figures: Figure[] = [];
-  readonly profiles: BenchResults['profiles'] = [];
-  memoryDiag?: BenchResults['memoryDiagnostic'];
-  readonly diagnosticErrors: string[] = [];
+  readonly diagnostics: string[] = [];
 
-  constructor(private readonly args: Args) {}
-
-  private pids(): ReadonlyMap<string, number> {
-    return new Map([...this.named].filter(([, c]) => c.process.exitCode === null).map(([n, c]) => [n, c.pid]));
+  private origin(name: Name): string {
+    return `http://127.0.0.1:${this.ports[name]}`;
   }
 
-  // ---- processes -------------------------------------------------------------------------------
+  private env(name: Name): Record<string, string> {
+    const sessionSecret = randomBytes(48).toString('base64url');
+    return serviceEnv({
+      emulatorOrigin: this.emulator,
+      serviceOrigin: this.origin(name),
+      secret: this.secret,
+      sessionSecret,
+    });
+  }
 
-  async startEmulator(): Promise<void> {
-    const port = await freePort();
-    this.servicePort = await freePort();
-    this.serviceOrigin = `http://127.0.0.1:${this.servicePort}`;
-    const emulator = emulatorCommand({ port, secret: this.secret, serviceOrigin: this.serviceOrigin });
-    const child = this.children.spawn('emulator', process.execPath, emulator.args, {
+  /** Ports, the emulator (registered with every server's callback), the floors' configuration. */
+  async prepare(): Promise<void> {
+    for (const name of Object.keys(LABELS) as Name[]) this.ports[name] = await proc.freePort();
+    const redirectUris = Object.keys(LABELS).map((name) => `${this.origin(name as Name)}/oauth`);
+    const command = emulatorCommand({ port: await proc.freePort(), secret: this.secret, redirectUris });
+    const emulator = this.children.spawn('emulator', command.args, {
       cwd: ROOT,
       cpus: LOADGEN_CPU,
       env: { NODE_ENV: 'production' },
     });
-    this.named.set('emulator', child);
-    this.emulatorOrigin = (await waitForOutput(child, emulator.ready))[1];
-  }
-
-  private serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      ...serviceEnv({
-        emulatorOrigin: this.emulatorOrigin,
-        serviceOrigin: this.serviceOrigin,
-        secret: this.secret,
-        sessionSecret: this.sessionSecret,
-        logLevel: this.args.logLevel,
-      }),
-      ...extra,
-    };
+    this.named.set('emulator', emulator);
+    this.emulator = (await proc.waitForOutput(emulator, command.ready))[1];
+    const fields = await serviceFields(this.env('service'));
+    for (const name of ['floor', 'floor-headers'] as const) {
+      const config: FloorConfig = {
+        ...fields,
+        port: this.ports[name],
+        webex: this.emulator,
+        authorizeUrl: `${this.emulator}/v1/authorize`,
+        clientId: CLIENT_ID,
+        clientSecret: this.secret,
+        redirectUri: `${this.origin(name)}/oauth`,
+        views: join(ROOT, 'views'),
+      };
+      writeFileSync(join(OUT, `${name}.json`), JSON.stringify(config));
+    }
   }
 
   /**
-   * Spawns `node dist/main.js` on the service core; resolves with spawn → first 200 on GET /.
-   * `hook` preloads bench/service-hook.cjs (profiler and GC diagnostics): never for measured figures.
+   * Starts `name` on the service's core with its checkout's start:prod flags; resolves with the ms
+   * from spawn to the first 200 on GET /. `hook`: bench/service-hook.cjs's settings, for diagnostics only.
    */
-  async startService(
-    options: { hook?: boolean; profileFile?: string } = {},
-  ): Promise<{ child: Child; readyMs: number }> {
-    const flags = this.args.nodeFlags;
-    const args = options.hook
-      ? [...flags, '--expose-gc', '-r', './bench/service-hook.cjs', 'dist/main.js']
-      : [...flags, 'dist/main.js'];
-    const env = this.serviceEnv(options.profileFile ? { BENCH_PROFILE_FILE: options.profileFile } : {});
+  async start(name: Name, hook?: Record<string, string>): Promise<number> {
+    const cwd = name === 'previous' ? (AB as string) : ROOT;
+    const { flags: nodeFlags, entry } = productionCommand(cwd);
+    const script = {
+      service: [entry],
+      previous: [entry],
+      floor: [join(BUILD, 'floor.js'), join(OUT, 'floor.json')],
+      'floor-headers': [join(BUILD, 'floor-headers.js'), join(OUT, 'floor-headers.json')],
+      'empty-app': [join(OUT, 'empty-app', 'main.js')],
+    }[name];
+    const hookArgs = hook ? ['--expose-gc', '-r', join(ROOT, 'bench', 'service-hook.cjs')] : [];
+    const env = ['service', 'previous', 'floor-headers'].includes(name)
+      ? this.env(name)
+      : { NODE_ENV: 'production', PORT: String(this.ports[name]), HOST: '127.0.0.1' };
     const since = performance.now();
-    const child = this.children.spawn('service', process.execPath, args, { cwd: ROOT, cpus: SERVICE_CPU, env });
-    this.named.set('service', child);
-    const readyMs = await waitForStatus(`${this.serviceOrigin}/`, child, { since, intervalMs: 5 });
-    return { child, readyMs: round(readyMs, 1) };
+    const child = this.children.spawn(name, [...nodeFlags, ...hookArgs, ...script], {
+      cwd,
+      cpus: SERVICE_CPU,
+      env: { ...env, ...hook },
+    });
+    this.named.set(name, child);
+    return round(await proc.waitForStatus(`${this.origin(name)}/`, child, since), 1);
   }
 
-  async stop(name: string): Promise<void> {
+  async stop(name: Name): Promise<void> {
     const child = this.named.get(name);
-    if (child) {
-      this.meter.retire(name, child.pid);
-      await this.children.stop(child);
-    }
+    if (!child) return;
+    this.meter.retire(name, child.pid);
+    await this.children.stop(child);
     this.named.delete(name);
   }
 
@@ -198,723 +222,356 @@ class Bench {
     await this.children.stopAll();
   }
 
-  private async emulatorControl<T>(
-    path: string,
-    body?: unknown,
-    method = body === undefined ? 'GET' : 'POST',
-  ): Promise<T> {
-    return requestJson<T>(`${this.emulatorOrigin}/_emulator/${path}`, method, body, this.control);
+  private emulatorControl<T>(path: string, body?: unknown): Promise<T> {
+    return requestJson<T>(`${this.emulator}/_emulator/${path}`, body ? 'POST' : 'GET', body, this.control);
   }
 
-  /** Reset also clears latency and faults: the latency in force is put back. */
-  private async resetEmulatorStats(): Promise<void> {
-    await this.emulatorControl('reset', {});
-    if (this.roomsLatencyMs > 0) await this.setRoomsLatency(this.roomsLatencyMs);
+  private signInClient(name: Name): SignInClient {
+    return new SignInClient(this.origin(name), `${this.emulator}/v1/authorize`, USER.displayName);
   }
 
-  private async setRoomsLatency(ms: number): Promise<void> {
-    await this.emulatorControl('latency', { ms, route: 'rooms' });
-    this.roomsLatencyMs = ms;
+  /** One sign-in (its cookie kept for the pages), or `count` of them, 32 browsers at a time. */
+  private async signIn(name: Name, count = 1): Promise<void> {
+    const client = this.signInClient(name);
+    try {
+      if (count === 1) this.cookies[name] = await client.signIn();
+      else {
+        const stats = await client.run(BROWSERS, { count });
+        if (stats.flows !== count) throw new Error(`${name}: ${stats.flows}/${count} sign-ins (${stats.firstError})`);
+      }
+    } finally {
+      client.close();
+    }
   }
-
-  // ---- measuring -------------------------------------------------------------------------------
 
   /**
-   * One measured run: waits for a quiet machine, records the load at the start and the CPU use
-   * of every process during the run. A run that other people's work disturbed is done again once.
+   * One measured run: waits (up to a minute) for a quiet machine, then records every process's
+   * CPU during `fn`. A run that other people's work disturbed is done again once, then kept and marked.
    */
-  private async measured<T>(label: string, fn: () => Promise<T>): Promise<Run<T>> {
+  private async measured<T>(label: string, fn: () => Promise<T>) {
     for (let attempt = 1; ; attempt++) {
-      const quiet: QuietCheck = await waitForQuiet(this.meter, MAX_FOREIGN_CORES, MAX_QUIET_WAIT_MS);
+      const quiet = await waitForQuiet(this.meter, MAX_FOREIGN_CORES, 60_000);
       const start = this.meter.sample();
       const value = await fn();
-      const cpu: CpuUse = this.meter.use(start);
-      const disturbed = cpu.foreignCores >= MAX_FOREIGN_CORES;
-      const cpuText = Object.entries(cpu.byProcess)
-        .map(([n, c]) => `${n} ${c}`)
-        .join(', ');
+      const cpu = this.meter.use(start);
+      const disturbed = !quiet.quiet || cpu.foreignCores >= MAX_FOREIGN_CORES;
+      const cores = Object.entries(cpu.byProcess).map(([n, c]) => `${n} ${c}`);
       log(
-        `  ${label}${attempt > 1 ? ` (again)` : ''}: ${summary(value)}  [load ${quiet.loadavg1}, foreign ${quiet.foreignCores}→${cpu.foreignCores} cores${quiet.waitedMs > 0 ? `, waited ${Math.round(quiet.waitedMs / 1000)} s` : ''}; cpu ${cpuText}]`,
+        `  ${label}${attempt > 1 ? ' (again)' : ''}: ${JSON.stringify(value)} [foreign ${quiet.foreignCores}→${cpu.foreignCores} cores` +
+          `${quiet.waitedMs > 0 ? `, waited ${Math.round(quiet.waitedMs / 1000)} s` : ''}; ${cores.join(', ')}]`,
       );
-      if (!disturbed || attempt === 2) return { value, quiet, cpu, disturbed, attempt };
+      if (!disturbed || attempt === 2) return { value, cpu, disturbed };
     }
   }
 
-  private async load(options: Omit<LoadOptions, 'connections'> & { connections?: number }): Promise<LoadResult> {
-    const result = await cannon({ connections: CONNECTIONS, durationS: this.args.durationS, ...options });
-    const problem = problemsOf(result);
-    if (problem) throw new Error(`${options.url}: ${problem}`);
-    return result;
-  }
-
-  private warm(url: string, headers?: Record<string, string>): Promise<LoadResult> {
-    return cannon({ url, connections: CONNECTIONS, durationS: Math.min(2, this.args.durationS), headers });
-  }
-
-  private async runs<T>(label: string, fn: () => Promise<T>): Promise<Run<T>[]> {
-    const out: Run<T>[] = [];
-    for (let i = 1; i <= this.args.runs; i++) out.push(await this.measured(`${label} #${i}`, fn));
-    return out;
-  }
-
-  // ---- the figures -----------------------------------------------------------------------------
-
-  async prepare(): Promise<void> {
-    const home = await request(`${this.serviceOrigin}/`);
-    const again = await request(`${this.serviceOrigin}/`);
-    if (home.status !== 200 || home.body !== again.body || !home.body.includes('Start OAuth flow')) {
-      throw new Error(`GET / is not a stable signed-out home page (${home.status})`);
-    }
-    this.homePage = { headers: replayableHeaders(home.headers), body: home.body };
-
-    const client = new SignInClient(this.serviceOrigin, `${this.emulatorOrigin}/v1/authorize`, USER.displayName);
-    this.cookie = await client.signIn();
-    client.close();
-    const rooms = await request(`${this.serviceOrigin}/listrooms`, { headers: { cookie: this.cookie } });
-    const roomsAgain = await request(`${this.serviceOrigin}/listrooms`, { headers: { cookie: this.cookie } });
-    if (rooms.status !== 200 || rooms.body !== roomsAgain.body || !rooms.body.includes(`${USER.rooms} spaces`)) {
-      throw new Error(`GET /listrooms signed in is not the stable ${USER.rooms}-space page (${rooms.status})`);
-    }
-    this.roomsPage = { headers: replayableHeaders(rooms.headers), body: rooms.body };
-  }
-
-  async home(): Promise<number> {
-    const url = `${this.serviceOrigin}/`;
-    log(`1. signed-out home page, ${CONNECTIONS} connections, ${this.args.durationS} s`);
-    await this.warm(url);
-    const runs = await this.runs('GET /', () => this.load({ url, expectBody: this.homePage?.body }));
-    const rps = median(runs.map((r) => r.value.rps));
-    this.figures.push(
-      loadFigure('home', '1. Signed-out home `GET /`', runs, {
-        target: '≤ 200 µs CPU/request',
-        met: (m) => m.cpuUsPerRequest <= 200,
-      }),
-    );
-    return rps;
-  }
-
-  async bareHome(serviceRps: number | undefined): Promise<void> {
-    log('2. bare node:http server with the same home-page bytes');
-    const port = await freePort();
-    const page = this.homePage as NonNullable<Bench['homePage']>;
-    await this.withBare({ mode: 'home', port, ...page }, async (url) => {
-      await this.warm(url);
-      const runs = await this.runs('bare GET /', () => this.load({ url, expectBody: page.body }));
-      const fig = loadFigure('bare-home', '2. Bare `node:http`, same home bytes', runs);
-      this.figures.push(fig);
-      if (serviceRps !== undefined) {
-        const fraction = serviceRps / fig.median.rps;
-        this.figures.push({
-          key: 'home-fraction',
-          title: '2. Service home req/s as a fraction of the bare server',
-          median: { fraction: round(fraction, 3) },
-          runs: [],
-          target: '≥ 11 %',
-          met: fraction >= 0.11,
-          display: `${pct(fraction)} (${serviceRps} / ${fig.median.rps} req/s)`,
-        });
-      }
-    });
+  /** `rounds` rounds of `run` on each server, the order turning each round so that drift falls on all alike. */
+  private async rounds(names: Name[], rounds: number, run: (name: Name, label: string) => Promise<Sample>) {
+    const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as Record<Name, Sample[]>;
+    for (let r = 0; r < rounds; r++)
+      for (const name of names.map((_, i) => names[(i + r) % names.length]))
+        samples[name].push(await run(name, `${name} #${r + 1}`));
+    return samples;
   }
 
   /**
-   * The fixed stack's own cost for the same page, layer by layer (bench/stack-floor.ts): what
-   * the home page costs before any of the service's code runs.
+   * A fresh process of `name` for a page: started, signed in, its page checked against the
+   * service's (the floors must send the same bytes), and warmed up.
    */
-  async stackFloor(): Promise<void> {
-    const page = this.homePage as NonNullable<Bench['homePage']>;
-    const layers: [StackLayer, string][] = [
-      ['nest', 'Nest on Express sending the same home bytes'],
-      ['session', '… + express-session as the service mounts it (run for a request with its cookie)'],
-      ['render', '… + the page rendered by hbs from views/'],
-      ['required', "… + security headers (Nest's useSecurityHeaders) and a request line (pino-http)"],
-    ];
-    log('2b. the fixed stack alone, layer by layer, answering the same home page');
-    for (const [layer, title] of layers) {
-      const port = await freePort();
-      await this.withFloor({ layer, port, ...page }, async (url) => {
-        await this.warm(url);
-        // The rendered page must be the service's own bytes: the same template work, nothing less.
-        const runs = await this.runs(`stack floor (${layer}) GET /`, () => this.load({ url, expectBody: page.body }));
-        this.figures.push(loadFigure(`floor-${layer}`, `2b. Stack floor: ${title}`, runs));
-      });
+  private async ready(name: Name, page: Page, hook?: Record<string, string>): Promise<void> {
+    await this.start(name, hook);
+    await this.signIn(name);
+    if (page.key !== 'signin') {
+      const headers = page.path === '/' ? {} : { cookie: this.cookies[name] };
+      const body = (await request(`${this.origin(name)}${page.path}`, { headers })).body;
+      const owner = name === 'previous' ? `previous ${page.path}` : page.path;
+      this.bodies[owner] ??= body;
+      const expected = page.path === '/' ? 'Start OAuth flow' : `${USER.rooms} spaces`;
+      if (!body.includes(expected)) throw new Error(`${name} ${page.path}: no "${expected}"`);
+      sameBody(`${name} ${page.path}`, this.bodies[owner], body);
     }
+    await this.drive(name, page, WARM_S);
   }
 
-  async listrooms(): Promise<{ rps0?: number; rps20?: number }> {
-    const url = `${this.serviceOrigin}/listrooms`;
-    const headers = { cookie: this.cookie };
-    const expectBody = this.roomsPage?.body;
-    log(
-      `3. /listrooms signed in, ${CONNECTIONS} connections, ${this.args.durationS} s, 0 and ${ROOMS_LATENCY_MS} ms Webex latency`,
-    );
-    await this.setRoomsLatency(0);
-    await this.warm(url, headers);
-    const withConnections = async (): Promise<LoadResult & { webexConnectionsPer1000: number }> => {
-      await this.resetEmulatorStats();
-      const before = this.control.opened;
-      const result = await this.load({ url, headers, expectBody });
-      const stats = await this.emulatorControl<{ connections: number; requests: { rooms: number } }>('stats');
-      const connections = stats.connections - (this.control.opened - before);
-      // Nothing is cached across page views: every /listrooms must have made its own /rooms call.
-      if (stats.requests.rooms < result.total) {
-        throw new Error(`${result.total} /listrooms answered with only ${stats.requests.rooms} /rooms calls to Webex`);
-      }
-      return { ...result, webexConnectionsPer1000: round((connections / Math.max(1, stats.requests.rooms)) * 1000, 2) };
-    };
-    const zero = await this.runs('GET /listrooms (0 ms)', withConnections);
-    const fig0 = loadFigure('listrooms-0', '3. `/listrooms` signed in, 0 ms Webex latency', zero, {
-      target: '≤ 400 µs CPU/request',
-      met: (m) => m.cpuUsPerRequest <= 400,
-    });
-    fig0.median.webexConnectionsPer1000 = median(zero.map((r) => r.value.webexConnectionsPer1000));
-    this.figures.push(fig0);
-
-    if (this.args.only.has('connections')) await this.connections();
-
-    await this.setRoomsLatency(ROOMS_LATENCY_MS);
-    await this.warm(url, headers);
-    const slow = await this.runs(`GET /listrooms (${ROOMS_LATENCY_MS} ms)`, () =>
-      this.load({ url, headers, expectBody }),
-    );
-    await this.setRoomsLatency(0);
-    const fig20 = loadFigure(
-      'listrooms-20',
-      `3. \`/listrooms\` signed in, ${ROOMS_LATENCY_MS} ms Webex latency`,
-      slow,
-      {
-        target: `p99 ≤ ${ROOMS_LATENCY_MS + 35} ms`,
-        met: (m) => m.p99Ms <= ROOMS_LATENCY_MS + 35,
-      },
-    );
-    this.figures.push(fig20);
-    return { rps0: fig0.median.rps, rps20: fig20.median.rps };
-  }
-
-  /** 8. New TCP connections the emulator accepted per 1,000 /listrooms, pool already warm. */
-  async connections(): Promise<void> {
-    log('8. TCP connections to Webex per 1,000 /listrooms (emulator stats)');
-    const url = `${this.serviceOrigin}/listrooms`;
-    const runs = await this.runs('1,000 × GET /listrooms', async () => {
-      await this.resetEmulatorStats();
-      const before = this.control.opened;
-      const result = await this.load({
-        url,
-        headers: { cookie: this.cookie },
-        amount: 1000,
-        expectBody: this.roomsPage?.body,
-      });
-      const stats = await this.emulatorControl<{ connections: number; requests: { rooms: number } }>('stats');
-      return {
-        requests: result.total,
-        roomsCalls: stats.requests.rooms,
-        connections: stats.connections - (this.control.opened - before),
-      };
-    });
-    const connections = median(runs.map((r) => r.value.connections));
-    this.figures.push({
-      key: 'connections',
-      title: '8. TCP connections opened to Webex per 1,000 `/listrooms`',
-      median: { connections, roomsCalls: median(runs.map((r) => r.value.roomsCalls)) },
-      runs: runs.map((r) => ({ ...r, value: r.value })),
-      target: '≪ 1,000 (≤ 100)',
-      met: connections <= 100,
-      display: `${connections} connections for ${median(runs.map((r) => r.value.roomsCalls))} /rooms calls`,
-      runFormat: { kind: 'connections' },
-    });
-  }
-
-  /** The stack's own cost for a signed-in page that makes one Webex call through HttpService. */
-  private async stackFloorRooms(roomsUrl: string, accessToken: string): Promise<void> {
-    const page = this.roomsPage as NonNullable<Bench['roomsPage']>;
-    log('4b. the fixed stack alone: a signed-in session and one /rooms call through HttpService, 0 ms latency');
-    await this.setRoomsLatency(0);
-    await this.withFloor({ layer: 'rooms', port: await freePort(), ...page, roomsUrl, accessToken }, async (url) => {
-      const start = await request(`${url}start`);
-      const cookie = String([start.headers['set-cookie']].flat()[0] ?? '').split(';')[0];
-      if (start.status !== 204 || !cookie) throw new Error(`stack floor: GET /start gave no session (${start.status})`);
-      const headers = { cookie };
-      const pageUrl = `${url}listrooms`;
-      await this.warm(pageUrl, headers);
-      const runs = await this.runs('stack floor (rooms) GET /listrooms', () =>
-        this.load({ url: pageUrl, headers, expectBody: page.body }),
-      );
-      this.figures.push(
-        loadFigure(
-          'floor-rooms',
-          '4b. Stack floor: Nest + express-session (signed in) + one `/rooms` call through HttpService, same `/listrooms` bytes (no render)',
-          runs,
-        ),
-      );
-    });
-  }
-
-  async bareRooms(serviceRps: { rps0?: number; rps20?: number }): Promise<void> {
-    log('4. bare node:http server: the same /rooms call per request, the same /listrooms bytes');
-    const tokens = await this.emulatorControl<{ access_token: string }>('tokens', {
-      handle: USER.handle,
-      clientId: CLIENT_ID,
-    });
-    const page = this.roomsPage as NonNullable<Bench['roomsPage']>;
-    const roomsUrl = `${this.emulatorOrigin}/v1/rooms?max=1000&sortBy=lastactivity`;
-    if (this.args.only.has('floor')) await this.stackFloorRooms(roomsUrl, tokens.access_token);
-    const config: BareServerConfig = {
-      mode: 'rooms',
-      port: await freePort(),
-      ...page,
-      roomsUrl,
-      accessToken: tokens.access_token,
-    };
-    await this.withBare(config, async (url) => {
-      for (const ms of [0, ROOMS_LATENCY_MS]) {
-        await this.setRoomsLatency(ms);
-        await this.warm(url);
-        const runs = await this.runs(`bare /listrooms (${ms} ms)`, () => this.load({ url, expectBody: page.body }));
-        const fig = loadFigure(
-          `bare-rooms-${ms}`,
-          `4. Bare \`node:http\` + same \`/rooms\` call, ${ms} ms latency`,
-          runs,
-        );
-        const service = ms === 0 ? serviceRps.rps0 : serviceRps.rps20;
-        if (service !== undefined) {
-          const fraction = service / fig.median.rps;
-          fig.median.serviceFraction = round(fraction, 3);
-          fig.display = `${fig.display}; service = ${pct(fraction)} of this`;
-        }
-        this.figures.push(fig);
-      }
-      await this.setRoomsLatency(0);
-    });
-  }
-
-  async signin(): Promise<void> {
-    log(`5. complete sign-in flows, ${FLOW_CONCURRENCY} in parallel, ${this.args.durationS} s`);
-    const client = new SignInClient(this.serviceOrigin, `${this.emulatorOrigin}/v1/authorize`, USER.displayName);
-    try {
-      await client.run(FLOW_CONCURRENCY, { durationMs: Math.min(2, this.args.durationS) * 1000 });
-      const runs = await this.runs('sign-in flows', async () => {
-        const stats = await client.run(FLOW_CONCURRENCY, { durationMs: this.args.durationS * 1000 });
-        if (stats.errors > 0) throw new Error(`sign-in flows failed ${stats.errors} times: ${stats.firstError}`);
-        return stats;
-      });
-      const perSecond = median(runs.map((r) => r.value.flowsPerSecond));
-      // Three service requests and two Webex calls per flow: the service's CPU time for all of them.
-      const cpuMsPerFlow = round(median(runs.map((r) => cpuMicrosPer(r, 'service', r.value.flows))) / 1000, 2);
-      this.figures.push({
-        key: 'signin',
-        title: `5. Complete sign-in flows (${FLOW_CONCURRENCY} in parallel)`,
-        median: {
-          flowsPerSecond: perSecond,
-          cpuMsPerFlow,
-          p50Ms: median(runs.map((r) => r.value.p50Ms)),
-          p99Ms: median(runs.map((r) => r.value.p99Ms)),
-        },
-        runs,
-        target: '≤ 1.1 ms CPU/flow',
-        met: cpuMsPerFlow <= 1.1,
-        display: `${cpuMsPerFlow} ms CPU/flow, ${perSecond} flows/s, flow p50 ${median(runs.map((r) => r.value.p50Ms))} ms, p99 ${median(runs.map((r) => r.value.p99Ms))} ms`,
-        runFormat: { kind: 'field', field: 'flowsPerSecond', unit: '/s' },
-      });
-    } finally {
-      client.close();
+  /**
+   * `seconds` of a page's load on one server: autocannon with 50 connections, every answer the
+   * exact expected body, or 32 browsers signing in, every hop checked.
+   */
+  private async drive(name: Name, page: Page, seconds: number) {
+    if (page.key === 'signin') {
+      const client = this.signInClient(name);
+      const flows = await client.run(BROWSERS, { durationMs: seconds * 1000 }).finally(() => client.close());
+      if (flows.errors > 0) throw new Error(`${name} sign-in: ${flows.errors} failed (${flows.firstError})`);
+      return { count: flows.flows, rate: flows.flowsPerSecond, p99Ms: flows.p99Ms };
     }
+    const roomsCalls = async () =>
+      (await this.emulatorControl<{ requests: { rooms: number } }>('stats')).requests.rooms;
+    const before = await roomsCalls();
+    const result = await cannon({
+      url: `${this.origin(name)}${page.path}`,
+      connections: CONNECTIONS,
+      durationS: seconds,
+      headers: page.path === '/' ? undefined : { cookie: this.cookies[name] },
+      expectBody: this.bodies[name === 'previous' ? `previous ${page.path}` : page.path],
+    });
+    const calls = (await roomsCalls()) - before;
+    // Nothing is cached across page views: each /listrooms makes its own /rooms call.
+    if (page.path === '/listrooms' && calls < result.total) throw new Error(`${result.total} pages, ${calls} calls`);
+    return { count: result.total, rate: result.rps, p99Ms: result.p99Ms };
   }
 
-  /** 6. A fresh service per run: RSS before and after N signed-in sessions (memory store). */
-  async memory(): Promise<void> {
-    const [first, total] = this.args.quick ? [500, 2000] : [2000, 10_000];
-    log(`6. service RSS after ${first} and ${total} signed-in sessions (fresh service per run)`);
-    await this.stop('service');
-    const runs = await this.runs('sessions', async () => {
-      const { child } = await this.startService();
-      const client = new SignInClient(this.serviceOrigin, `${this.emulatorOrigin}/v1/authorize`, USER.displayName);
-      try {
-        // Warm-up flows compile the sign-in path, so the baseline holds the code and the figures hold sessions.
-        const warm = 300;
-        await this.flows(client, warm);
-        const baseline = await settledRss(child.pid);
-        await this.flows(client, first);
-        const atFirst = await settledRss(child.pid);
-        await this.flows(client, total - first);
-        const atTotal = await settledRss(child.pid);
-        return {
-          warmupSessions: warm,
-          baselineBytes: baseline,
-          [`rssAt${first}`]: atFirst,
-          [`rssAt${total}`]: atTotal,
-          bytesPerSessionFirst: Math.round((atFirst - baseline) / first),
-          bytesPerSessionTotal: Math.round((atTotal - baseline) / total),
-          marginalBytesPerSession: Math.round((atTotal - atFirst) / (total - first)),
-        };
-      } finally {
-        client.close();
-        await this.stop('service');
-      }
-    });
-    for (const [field, n] of [
-      ['bytesPerSessionFirst', first],
-      ['bytesPerSessionTotal', total],
-    ] as const) {
-      const perSession = median(runs.map((r) => r.value[field]));
-      this.figures.push({
-        key: `memory-${n}`,
-        title: `6. RSS per signed-in session after ${n.toLocaleString('en')} sessions`,
-        median: { bytesPerSession: perSession, baselineBytes: median(runs.map((r) => r.value.baselineBytes)) },
-        runs,
-        display: `${perSession.toLocaleString('en')} B/session (baseline RSS ${mb(median(runs.map((r) => r.value.baselineBytes)))})`,
-        runFormat: { kind: 'field', field, unit: 'B' },
-      });
-    }
-    const rssAtTotal = median(runs.map((r) => r.value[`rssAt${total}`]));
-    this.figures.push({
-      key: `memory-rss-${total}`,
-      title: `6. RSS after ${total.toLocaleString('en')} signed-in sessions`,
-      median: { rssBytes: rssAtTotal },
-      runs,
-      // The target is for the full run's 10,000 sessions; --quick's 2,000 are not held to it.
-      ...(total === 10_000 ? { target: '≤ 175 MB', met: rssAtTotal <= 175 * 1024 * 1024 } : {}),
-      display: mb(rssAtTotal),
-      runFormat: { kind: 'field', field: `rssAt${total}`, unit: 'B' },
-    });
-    const marginal = median(runs.map((r) => r.value.marginalBytesPerSession));
-    this.figures.push({
-      key: 'memory-marginal',
-      title: `6. Marginal RSS per session between ${first.toLocaleString('en')} and ${total.toLocaleString('en')}`,
-      median: { bytesPerSession: marginal },
-      runs,
-      display: `${marginal.toLocaleString('en')} B/session`,
-      runFormat: { kind: 'field', field: 'marginalBytesPerSession', unit: 'B' },
-    });
-  }
-
-  private async flows(client: SignInClient, count: number): Promise<void> {
-    const stats = await client.run(FLOW_CONCURRENCY, { count });
-    if (stats.errors > 0 || stats.flows !== count) {
-      throw new Error(`${stats.flows}/${count} sign-ins, ${stats.errors} errors: ${stats.firstError}`);
-    }
-  }
-
-  /** 7. Spawn → first 200 on GET /, median of 5 fresh processes. */
+  /** Spawn → first 200 of the production command, against the empty Nest app started the same way. */
   async coldStart(): Promise<void> {
-    log('7. cold start: spawn → first 200 on GET / (5 runs)');
-    await this.stop('service');
-    const runs: Run<{ readyMs: number }>[] = [];
-    for (let i = 1; i <= 5; i++) {
-      runs.push(
-        await this.measured(`cold start #${i}`, async () => {
-          const { readyMs } = await this.startService();
-          await this.stop('service');
-          return { readyMs };
-        }),
-      );
-    }
-    const readyMs = median(runs.map((r) => r.value.readyMs));
-    this.figures.push({
-      key: 'cold-start',
-      title: '7. Cold start: spawn → first 200 on `GET /`',
-      median: { readyMs },
-      runs,
-      target: '≤ 600 ms',
-      met: readyMs <= 600,
-      display: `${readyMs} ms`,
-      runFormat: { kind: 'field', field: 'readyMs', unit: 'ms' },
+    log(`cold start: spawn → first 200, ${COLD_STARTS} starts each (and one first to fill the compile cache)`);
+    const pair: Name[] = ['service', ref('empty-app')];
+    const once = async (name: Name) => {
+      const ms = await this.start(name);
+      await this.stop(name);
+      return ms;
+    };
+    for (const name of pair) await once(name);
+    const runs = await this.rounds(pair, COLD_STARTS, async (name, label) => {
+      const { value, disturbed } = await this.measured(`cold start ${label}`, () => once(name));
+      return { value, disturbed };
     });
+    const show = (s: Sample[]) => `${med(s)} ms`;
+    const figure = ratioFigure(
+      'cold-start',
+      'Cold start, spawn → first 200',
+      [runs.service, runs[pair[1]]],
+      [pair[1], show, 1.5],
+    );
+    if (!AB) Object.assign(figure, { target: '≤ 1.5× and < 500 ms', met: figure.met && figure.values.service < 500 });
+    this.figures.push(figure);
   }
 
-  /** Profiles the service under the load of each missed throughput figure (and all with --profile). */
-  async profileMisses(): Promise<void> {
-    const wanted = this.figures.filter((f) =>
-      ['home', 'listrooms-0', 'listrooms-20', 'signin', 'home-fraction'].includes(f.key),
-    );
-    const misses = new Set(
-      wanted
-        .filter((f) => this.args.profileAll || f.met === false)
-        .map((f) => (f.key === 'home-fraction' ? 'home' : f.key)),
-    );
-    if (misses.size === 0) return;
-    log(`profiling the service under: ${[...misses].join(', ')}`);
-    await this.stop('service');
-    mkdirSync(join(OUT, 'profiles'), { recursive: true });
-    const seconds = Math.min(5, this.args.durationS);
-    for (const key of misses) {
-      const file = join(OUT, 'profiles', `${key}.cpuprofile`);
-      const { child } = await this.startService({ hook: true, profileFile: file });
-      try {
-        const client = new SignInClient(this.serviceOrigin, `${this.emulatorOrigin}/v1/authorize`, USER.displayName);
-        const cookie = await client.signIn();
-        const loadFor = async (): Promise<void> => {
-          if (key === 'signin') await client.run(FLOW_CONCURRENCY, { durationMs: seconds * 1000 });
-          else if (key === 'home')
-            await cannon({ url: `${this.serviceOrigin}/`, connections: CONNECTIONS, durationS: seconds });
-          else
-            await cannon({
-              url: `${this.serviceOrigin}/listrooms`,
-              connections: CONNECTIONS,
-              durationS: seconds,
-              headers: { cookie },
-            });
-        };
-        await this.setRoomsLatency(key === 'listrooms-20' ? ROOMS_LATENCY_MS : 0);
-        await loadFor(); // warm-up, not profiled
-        await waitForQuiet(this.meter, MAX_FOREIGN_CORES, MAX_QUIET_WAIT_MS);
-        // Under load the service writes a request line per request: its answers are looked for in
-        // what it wrote after each signal.
-        const beforeStart = child.written;
-        child.process.kill('SIGWINCH');
-        await waitForOutput(child, /bench-profile: started/, 15_000, beforeStart);
-        await loadFor();
-        const beforeStop = child.written;
-        child.process.kill('SIGWINCH');
-        await waitForOutput(child, /bench-profile: written/, 20_000, beforeStop);
-        client.close();
-        const summary = summarizeProfile(file);
-        summary.file = relative(ROOT, file);
-        this.profiles.push({ figure: key, summary, markdown: profileMarkdown(summary) });
-        log(
-          `  ${key}: ${summary.busyPercent} % busy; top self: ${summary.topSelf
-            .slice(0, 3)
-            .map((r) => `${r.name} ${r.percent}%`)
-            .join('; ')}`,
+  /** The pages and the sign-in flow, each run on a fresh process. */
+  async pages(): Promise<void> {
+    for (const page of PAGES.filter(({ key }) => only.has(key.split('-')[0]))) {
+      log(`${page.key}: ${page.servers.join(', ')}; ${DURATION_S} s a run`);
+      await this.emulatorControl('latency', { ms: page.latencyMs, route: 'rooms' });
+      const runs = await this.rounds(page.servers, ROUNDS, async (name, label) => {
+        await this.ready(name, page);
+        const { value, cpu, disturbed } = await this.measured(`${page.key} ${label}`, () =>
+          this.drive(name, page, DURATION_S),
         );
-      } finally {
-        await this.setRoomsLatency(0);
-        await this.stop('service');
+        await this.stop(name);
+        const cpuUs = ((cpu.secondsByProcess[name] ?? 0) / value.count) * 1e6;
+        return { value: round(cpuUs, 1), disturbed, p99Ms: value.p99Ms, rate: value.rate };
+      });
+      const [service, reference] = page.servers;
+      const pair = [runs[service], runs[reference]];
+      const unit = page.key === 'signin' ? 'flow' : 'request';
+      const show = (s: Sample[]) =>
+        `${Math.round(med(s))} µs CPU/${unit} (${Math.round(med(s, (x) => x.rate ?? 0))}/s)`;
+      this.figures.push(ratioFigure(page.key, `${page.title}, CPU`, pair, [reference, show, 1.15]));
+      if (page.latencyMs > 0) {
+        const p99 = (s: Sample[]) => `p99 ${med(s, (x) => x.p99Ms ?? 0)} ms`;
+        const title = `${page.title}, p99`;
+        this.figures.push(ratioFigure(`${page.key}-p99`, title, pair, [reference, p99, 1.15], (x) => x.p99Ms ?? 0));
+      }
+      if (page.servers.includes('floor-headers')) {
+        const added = runs['floor-headers'].map((s, i) => s.value - runs.floor[i].value);
+        this.figures.push({
+          key: 'headers',
+          title: 'Security headers + request line, CPU per `GET /`',
+          service: `${LABELS['floor-headers']}: ${show(runs['floor-headers'])}`,
+          reference: `floor: ${show(runs.floor)}`,
+          comparison: `+${median(added).toFixed(1)} µs`,
+          rounds: marked(added, [runs.floor, runs['floor-headers']], 1),
+          target: '≤ +20 µs',
+          met: median(added) <= 20,
+          values: { added: median(added) },
+        });
       }
     }
+    await this.emulatorControl('latency', { ms: 0, route: 'rooms' });
   }
 
-  /** Where the memory goes: the same sessions as figure 6, with a full GC before each reading (a diagnostic). */
-  async memoryDiagnostic(): Promise<void> {
-    const missed = this.figures.some((f) => f.key.startsWith('memory-') && f.met === false);
-    if (!missed && !this.args.profileAll) return;
-    const [first, total] = this.args.quick ? [500, 2000] : [2000, 10_000];
-    log(`memory diagnostic: heap after a full GC at 0, ${first} and ${total} sessions (--expose-gc, separate service)`);
-    await this.stop('service');
-    const { child } = await this.startService({ hook: true });
-    const client = new SignInClient(this.serviceOrigin, `${this.emulatorOrigin}/v1/authorize`, USER.displayName);
-    try {
-      await this.flows(client, 300);
-      await waitForQuiet(this.meter, MAX_FOREIGN_CORES, MAX_QUIET_WAIT_MS);
-      const base = await gcStats(child);
-      await this.flows(client, first);
-      const atFirst = await gcStats(child);
-      await this.flows(client, total - first);
-      const atTotal = await gcStats(child);
-      const per = (a: MemoryStats, n: number) => ({
-        heapUsedPerSession: Math.round((a.heapUsed - base.heapUsed) / n),
-        externalPerSession: Math.round((a.external - base.external) / n),
-        rssAfterGcPerSession: Math.round((a.rss - base.rss) / n),
+  /** RSS of a fresh process after WARM_SESSIONS + SESSIONS sign-ins, service and floor alike. */
+  async memory(): Promise<void> {
+    log(`RSS after ${SESSIONS.toLocaleString('en')} signed-in sessions, a fresh process each run`);
+    const pair: Name[] = ['service', ref('floor')];
+    const runs = await this.rounds(pair, ROUNDS, async (name, label) => {
+      const { value, disturbed } = await this.measured(`sessions ${label}`, async () => {
+        await this.start(name);
+        // The first sign-ins compile the sign-in path: the figure holds sessions, not code.
+        await this.signIn(name, WARM_SESSIONS);
+        await this.signIn(name, SESSIONS);
+        const rss = await settledRss((this.named.get(name) as proc.Child).pid);
+        await this.stop(name);
+        return rss;
       });
-      const diag = {
-        sessions: [first, total],
-        base: { ...base },
-        atFirst: { ...atFirst },
-        atTotal: { ...atTotal },
-        first: per(atFirst, first),
-        total: per(atTotal, total),
-      };
-      this.memoryDiag = diag;
-      log(`  after GC: ${JSON.stringify(diag.first)} at ${first}; ${JSON.stringify(diag.total)} at ${total}`);
-    } finally {
-      client.close();
-      await this.stop('service');
-    }
-  }
-
-  private withBare(config: BareServerConfig, body: (url: string) => Promise<void>): Promise<void> {
-    return this.withReference(`bare-${config.mode}`, 'bench/bare-server.ts', config, body);
-  }
-
-  private withFloor(config: StackFloorConfig, body: (url: string) => Promise<void>): Promise<void> {
-    // Production, as the service runs: Express caches views only then.
-    return this.withReference(`floor-${config.layer}`, 'bench/stack-floor.ts', config, body, {
-      NODE_ENV: 'production',
+      return { value, disturbed };
     });
+    const title = `RSS after ${SESSIONS.toLocaleString('en')} signed-in sessions`;
+    const show = (s: Sample[]) => mb(med(s));
+    this.figures.push(ratioFigure('memory', title, [runs.service, runs[pair[1]]], [pair[1], show, 1.1]));
   }
 
-  /** Runs a reference server (`script` with `config` as its JSON file) on the service's core while `body` measures it. */
-  private async withReference(
-    name: string,
-    script: string,
-    config: { port: number },
-    body: (url: string) => Promise<void>,
-    env?: Record<string, string>,
-  ): Promise<void> {
-    mkdirSync(OUT, { recursive: true });
-    const file = join(OUT, `${name}.json`);
-    writeFileSync(file, JSON.stringify(config));
-    const child = this.children.spawn(name, process.execPath, ['-r', 'ts-node/register/transpile-only', script, file], {
-      cwd: ROOT,
-      cpus: SERVICE_CPU,
-      ...(env ? { env } : {}),
-    });
-    this.named.set(name, child);
-    try {
-      await waitForOutput(child, /listening/);
-      await body(`http://127.0.0.1:${config.port}/`);
-    } finally {
+  /** For each missed target (each one with --profile), where the service spends what its reference does not. */
+  async diagnose(): Promise<void> {
+    const missed = (key: string) =>
+      this.figures.some((f) => f.key.startsWith(key) && (flags.profile || f.met === false));
+    mkdirSync(join(OUT, 'profiles'), { recursive: true });
+    if (missed('cold-start')) await this.profileStart();
+    for (const page of PAGES)
+      if (missed(page.key) || (page.key === 'home' && missed('headers'))) await this.profileLoad(page);
+    if (missed('memory')) await this.memoryAfterGc();
+  }
+
+  private async profileStart(): Promise<void> {
+    log('diagnostic: CPU profile of a start, service and reference');
+    const got: [ProfileSummary, number][] = [];
+    for (const name of ['service', ref('empty-app')] as Name[]) {
+      const file = join(OUT, 'profiles', `start-${name}.cpuprofile`);
+      rmSync(file, { force: true });
+      const ms = await this.start(name, { BENCH_PROFILE: file, BENCH_PROFILE_NOW: '1' });
+      const child = this.named.get(name) as proc.Child;
+      child.process.kill('SIGWINCH');
+      await proc.waitForFile(file, child);
+      got.push([summarizeProfile(file), ms]);
       await this.stop(name);
     }
+    this.diagnostics.push(
+      `### Where a start goes: CPU under each package's frames (one profiled start each: ${got[0][1]} and ${got[1][1]} ms)`,
+      profileMarkdown(got[0][0], got[1][0], {
+        per: [1000, 1000],
+        unit: 'ms',
+        reference: ref('empty-app'),
+        under: true,
+      }),
+    );
+  }
+
+  private async profileLoad(page: Page): Promise<void> {
+    log(`diagnostic: CPU profiles of the service and its reference under ${page.key}`);
+    await this.emulatorControl('latency', { ms: page.latencyMs, route: 'rooms' });
+    const got: [ProfileSummary, number][] = [];
+    for (const name of page.servers.slice(0, 2)) {
+      const file = join(OUT, 'profiles', `${page.key}-${name}.cpuprofile`);
+      for (const f of [file, `${file}.started`]) rmSync(f, { force: true });
+      await this.ready(name, page, { BENCH_PROFILE: file });
+      const child = this.named.get(name) as proc.Child;
+      child.process.kill('SIGWINCH');
+      await proc.waitForFile(`${file}.started`, child);
+      const { count } = await this.drive(name, page, 5);
+      child.process.kill('SIGWINCH');
+      await proc.waitForFile(file, child);
+      got.push([summarizeProfile(file), count]);
+      await this.stop(name);
+    }
+    await this.emulatorControl('latency', { ms: 0, route: 'rooms' });
+    const unit = page.key === 'signin' ? 'flow' : 'request';
+    const options = { per: [got[0][1], got[1][1]] as [number, number], unit: `µs/${unit}`, reference: page.servers[1] };
+    this.diagnostics.push(
+      `### Profile under ${page.key}: CPU per ${unit}, service and ${page.servers[1]} (5 s each, profiled)`,
+      profileMarkdown(got[0][0], got[1][0], options),
+    );
+  }
+
+  private async memoryAfterGc(): Promise<void> {
+    log('diagnostic: memory after a full GC, service and reference');
+    const rows = [
+      '| process | RSS | V8 heap used | heap B/session | external B/session | RSS B/session |',
+      '|---|---:|---:|---:|---:|---:|',
+    ];
+    for (const name of ['service', ref('floor')] as Name[]) {
+      const file = join(OUT, `memory-${name}.json`);
+      await this.start(name, { BENCH_MEMORY: file });
+      const child = this.named.get(name) as proc.Child;
+      const read = async () => {
+        rmSync(file, { force: true });
+        child.process.kill('SIGURG');
+        return JSON.parse(await proc.waitForFile(file, child)) as Record<'rss' | 'heapUsed' | 'external', number>;
+      };
+      await this.signIn(name, WARM_SESSIONS);
+      const base = await read();
+      await this.signIn(name, SESSIONS);
+      const after = await read();
+      const per = (field: keyof typeof after) => Math.round((after[field] - base[field]) / SESSIONS);
+      rows.push(
+        `| ${name} | ${mb(after.rss)} | ${mb(after.heapUsed)} | ${per('heapUsed')} | ${per('external')} | ${per('rss')} |`,
+      );
+      await this.stop(name);
+    }
+    const sessions = SESSIONS.toLocaleString('en');
+    this.diagnostics.push(`### Memory after a full GC, ${sessions} sessions (bench/service-hook.cjs)`, rows.join('\n'));
   }
 }
 
-// ---- helpers -------------------------------------------------------------------------------------
-
-function summary(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return String(value);
-  const v = value as Record<string, unknown>;
-  if ('rps' in v) return `${String(v.rps)} req/s, p50 ${String(v.p50Ms)} ms, p99 ${String(v.p99Ms)} ms`;
-  if ('flowsPerSecond' in v)
-    return `${String(v.flowsPerSecond)} flows/s, p50 ${String(v.p50Ms)} ms, p99 ${String(v.p99Ms)} ms`;
-  return JSON.stringify(v);
-}
-
-function loadFigure<T extends LoadResult>(
-  key: string,
-  title: string,
-  runs: Run<T>[],
-  target?: { target: string; met: (m: Record<string, number>) => boolean },
-): Figure {
-  // bare-home, bare-rooms-0 → bare-home, bare-rooms; floor-nest → floor-nest.
-  const server = /^(bare|floor)-/.test(key) ? key.split('-').slice(0, 2).join('-') : 'service';
-  const m: Record<string, number> = {
-    rps: median(runs.map((r) => r.value.rps)),
-    p50Ms: median(runs.map((r) => r.value.p50Ms)),
-    p99Ms: median(runs.map((r) => r.value.p99Ms)),
-    // The load generator and the emulator share one core: when it is full, the figure is that core's limit.
-    loadCoreUse: median(runs.map((r) => (r.cpu.byProcess.bench ?? 0) + (r.cpu.byProcess.emulator ?? 0))),
-    serverCoreUse: median(runs.map((r) => r.cpu.byProcess[server] ?? 0)),
-    // CPU time of the server process per answered request: steadier than req/s on a shared machine.
-    cpuUsPerRequest: median(runs.map((r) => cpuMicrosPer(r, server, r.value.total))),
-  };
-  const loadBound = m.loadCoreUse >= 0.95;
-  return {
-    key,
-    title,
-    median: m,
-    runs,
-    target: target?.target,
-    met: target ? target.met(m) : undefined,
-    display:
-      `${m.cpuUsPerRequest} µs CPU/request, ${m.rps.toLocaleString('en')} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms` +
-      (loadBound ? ` (CPU ${LOADGEN_CPU}, the load generator's, saturated: a lower bound)` : ''),
-    runFormat: { kind: 'load' },
-  };
-}
-
-/** Microseconds of `processName`'s CPU time (user + system) per unit of work in one run. */
-function cpuMicrosPer(run: Run<object>, processName: string, count: number): number {
-  return Math.round(((run.cpu.secondsByProcess[processName] ?? 0) / Math.max(1, count)) * 1e6);
-}
-
-/** Response headers worth replaying from the bare server: everything but per-response ones. */
-function replayableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const skip = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!skip.has(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+/**
+ * What the service's layout reads from app locals (layoutFields in src/app.setup.ts), what its
+ * sign-in asks for and its session settings, from its own code: a Nest application context (no
+ * server) of AppModule in the bench's environment. The floor renders the same bytes from them.
+ */
+async function serviceFields(env: Record<string, string>) {
+  Object.assign(process.env, env);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(), { logger: false });
+  try {
+    const features = app.get(FeaturesService);
+    const session = app.get<ConfigType<typeof sessionConfig>>(sessionConfig.KEY);
+    return {
+      locals: {
+        sandbox: app.get<ConfigType<typeof sandboxConfig>>(sandboxConfig.KEY).enabled,
+        features: features.forViews(),
+        navigation: features.navigation(),
+      },
+      scopes: [...features.requestedScopes()],
+      session: {
+        cookieName: session.cookieName,
+        secret: randomBytes(48).toString('base64url'),
+        max: session.memoryMaxSessions,
+        ttlSeconds: session.idleTimeoutSeconds,
+      },
+      pageSize: app.get<ConfigType<typeof webexConfig>>(webexConfig.KEY).pageSize,
+    };
+  } finally {
+    await app.close();
   }
-  return out;
+}
+
+function sameBody(what: string, expected: string, got: string): void {
+  if (expected === got) return;
+  let at = 0;
+  while (expected[at] === got[at]) at++;
+  const around = (text: string) => JSON.stringify(text.slice(Math.max(0, at - 80), at + 80));
+  throw new Error(`${what}: not the service's page from character ${at}:\n  ${around(expected)}\n  ${around(got)}`);
 }
 
 /** RSS once the process has been idle for a moment: the median of three samples over a second. */
 async function settledRss(pid: number): Promise<number> {
-  await sleep(1500);
   const samples: number[] = [];
   for (let i = 0; i < 3; i++) {
-    samples.push(rssBytes(pid));
-    await sleep(500);
+    await sleep(i === 0 ? 1500 : 500);
+    samples.push(proc.rssBytes(pid));
   }
   return median(samples);
 }
 
-interface MemoryStats {
-  rss: number;
-  heapUsed: number;
-  external: number;
-}
-
-/** Asks the hooked service for a full GC and its memory figures. */
-async function gcStats(child: Child): Promise<MemoryStats> {
-  const before = child.written;
-  child.process.kill('SIGURG');
-  const match = await waitForOutput(child, /bench-memory: (\{.*\})/, 10_000, before);
-  return JSON.parse(match[1]) as MemoryStats;
-}
-
-const pct = (fraction: number): string => `${(fraction * 100).toFixed(1)} %`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-// ---- main ----------------------------------------------------------------------------------------
-
-/** RESULTS.md is committed: written as Prettier would, so `npm run lint` stays clean. */
-async function formatMarkdown(text: string): Promise<string> {
-  const options = (await prettier.resolveConfig(join(ROOT, 'bench', 'RESULTS.md'))) ?? {};
-  return prettier.format(text, { ...options, parser: 'markdown' });
-}
-
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help')) return log(USAGE);
-  const args = parseArgs(argv);
   const started = new Date();
   const machine = machineInfo(); // before pinning: nproc counts only the CPUs this process may use
-  const pinned = pinSelf(LOADGEN_CPU);
-  log(
-    `bench: ${machine.nproc} CPUs; ${pinned ? `service on CPU ${SERVICE_CPU}, load generator + emulator on CPU ${LOADGEN_CPU} (taskset)` : 'no taskset: nothing pinned'}`,
-  );
-  const startLoad = await waitForLoadAverage(0.7, args.quick ? 5000 : MAX_QUIET_WAIT_MS);
-  log(
-    `bench: 1-minute load ${startLoad.loadavg1}${startLoad.waitedMs > 0 ? ` after waiting ${Math.round(startLoad.waitedMs / 1000)} s` : ''}`,
-  );
-
-  let buildMs: number | undefined;
-  if (args.build) {
-    const t0 = performance.now();
-    try {
-      execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], {
-        cwd: ROOT,
-        stdio: 'pipe',
-        encoding: 'utf8',
-      });
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string };
-      throw new Error(`nest build failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
-    }
-    buildMs = Math.round(performance.now() - t0);
-    log(`bench: nest build ${buildMs} ms`);
+  const pinned = proc.pinSelf(LOADGEN_CPU);
+  mkdirSync(OUT, { recursive: true });
+  if (flags.build) {
+    log('bench: npm run build, and the references (bench/tsconfig.build.json)');
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    execFileSync(tsc, ['-p', 'bench/tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    // The cold-start reference is bundled by the service's own builder settings, as the service is.
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build', '--config', 'bench/empty-app/nest-cli.json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
-  const source = sourceInfo(ROOT);
-
-  const bench = new Bench(args);
+  const bench = new Bench();
   let failure: string | undefined;
   try {
-    await bench.startEmulator();
-    await bench.startService();
     await bench.prepare();
-    const has = (key: FigureKey): boolean => args.only.has(key);
-    const homeRps = has('home') ? await bench.home() : undefined;
-    if (has('bare-home')) await bench.bareHome(homeRps);
-    if (has('floor')) await bench.stackFloor();
-    const roomsRps = has('listrooms') ? await bench.listrooms() : {};
-    if (has('connections') && !has('listrooms')) await bench.connections();
-    if (has('bare-rooms')) await bench.bareRooms(roomsRps);
-    if (has('signin')) await bench.signin();
-    if (has('memory')) await bench.memory();
-    if (has('cold-start')) await bench.coldStart();
-    // Diagnostics explain misses; if one fails, the figures are still written.
-    for (const [name, step] of [
-      ['memory diagnostic', () => (has('memory') ? bench.memoryDiagnostic() : Promise.resolve())],
-      ['profiles', () => bench.profileMisses()],
-    ] as const) {
-      try {
-        await step();
-      } catch (error) {
-        const message = `${name} failed: ${(error as Error).message}`;
-        process.stderr.write(`bench: ${message}\n`);
-        bench.diagnosticErrors.push(message);
-      }
-    }
+    if (only.has('cold-start')) await bench.coldStart();
+    await bench.pages();
+    if (only.has('memory')) await bench.memory();
+    await bench.diagnose();
   } catch (error) {
     failure = (error as Error).stack ?? String(error);
     process.stderr.write(`bench failed: ${failure}\n`);
@@ -922,54 +579,26 @@ async function main(): Promise<void> {
     await bench.stopAll();
   }
 
-  const results: BenchResults = {
-    date: started.toISOString(),
-    finished: new Date().toISOString(),
-    args: { ...args, only: [...args.only] },
-    machine,
-    pinning: pinned
-      ? { used: true, taskset: taskset(), service: SERVICE_CPU, loadGenerator: LOADGEN_CPU, emulator: LOADGEN_CPU }
-      : { used: false },
-    settings: {
-      connections: CONNECTIONS,
-      durationS: args.durationS,
-      flowConcurrency: FLOW_CONCURRENCY,
-      logLevel: args.logLevel,
-      nodeEnv: 'production',
-      sessionStore: 'memory',
-      maxForeignCores: MAX_FOREIGN_CORES,
-    },
-    startLoad,
-    buildMs,
-    source,
-    figures: bench.figures,
-    profiles: bench.profiles,
-    memoryDiagnostic: bench.memoryDiag,
-    diagnosticErrors: bench.diagnosticErrors,
-    failure,
-  };
-  mkdirSync(OUT, { recursive: true });
+  const { flags: nodeFlags, entry } = productionCommand(ROOT);
+  const setup =
+    `${pinned ? `the measured process on CPU ${SERVICE_CPU}, the load generator and the emulator on CPU ${LOADGEN_CPU}` : 'nothing pinned (no taskset)'}; ` +
+    `\`node ${nodeFlags.join(' ')} ${entry}\`${AB ? ` against ${AB}'s start:prod` : ', each reference with the same flags'}; ` +
+    `${CONNECTIONS} connections, ${DURATION_S} s a run, ${ROUNDS} rounds (cold start ${COLD_STARTS}), a fresh process each run; ` +
+    `* marks a round other work disturbed.`;
+  const { figures, diagnostics } = bench;
+  const results = { date: started.toISOString(), machine, setup, figures, diagnostics, failure };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
-  const json = JSON.stringify(results, null, 2);
-  writeFileSync(join(OUT, `results-${stamp}.json`), json);
-  // Only a full run as deployed speaks for the project; anything else is an experiment.
-  const complete = args.only.size === FIGURE_KEYS.length && !args.customFlags && args.logLevel === 'log';
-  const block = renderResults(results);
-  if (!args.quick && !failure && complete) {
+  writeFileSync(join(OUT, `results-${stamp}.json`), JSON.stringify(results, null, 2));
+  const options = await prettier.resolveConfig(join(ROOT, 'bench', 'RESULTS.md'));
+  const format = (text: string) => prettier.format(text, { ...options, parser: 'markdown' });
+  const file = join(OUT, `RESULTS.${AB ? 'ab' : 'quick'}.md`);
+  writeFileSync(file, await format(renderResults(results)));
+  if (!flags.quick && !AB && !failure && only.size === FIGURES.length) {
     const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
-    writeFileSync(resultsFile, await formatMarkdown(withBlock(readFileSync(resultsFile, 'utf8'), block)));
-    writeFileSync(join(OUT, 'latest.json'), json);
-    log(`bench: wrote the figures in bench/RESULTS.md and bench/out/results-${stamp}.json`);
-  } else {
-    writeFileSync(join(OUT, 'RESULTS.quick.md'), await formatMarkdown(block));
-    log(
-      `bench: ${failure ? 'failed' : complete ? 'quick run' : 'partial run'}; bench/RESULTS.md left alone; see bench/out/RESULTS.quick.md and results-${stamp}.json`,
-    );
-  }
+    writeFileSync(resultsFile, await format(withBlock(readFileSync(resultsFile, 'utf8'), renderResults(results))));
+    log(`bench: figures written to bench/RESULTS.md (raw data: bench/out/results-${stamp}.json)`);
+  } else log(`bench: ${failure ? 'failed; ' : ''}see ${file}; bench/RESULTS.md left alone`);
   if (failure) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-});
+void main();

@@ -1,41 +1,44 @@
 'use strict';
-// Preloaded into the service only for the bench's diagnostics (node -r ./bench/service-hook.cjs dist/main.js),
-// never for the measured figures. Signals Nest's enableShutdownHooks() does not take (it takes SIGUSR2):
+// Preloaded (node -r ./bench/service-hook.cjs …) into the service or the floor only for the bench's
+// diagnostics, never for a measured figure. Signals Nest's enableShutdownHooks() does not take:
 // - SIGWINCH: the first starts V8's CPU profiler (the one behind --cpu-prof), the second writes the
-//   .cpuprofile to BENCH_PROFILE_FILE. Only the load window is profiled, and no clean exit is needed
-//   (Nest's shutdown hook re-raises the signal, so --cpu-prof would write nothing).
-// - SIGURG: with --expose-gc, a full GC, then one line "bench-memory: {json}" with the heap after it.
+//   .cpuprofile to BENCH_PROFILE. Only the window between them is profiled, and no clean exit is
+//   needed (Nest's shutdown hook re-raises the signal, so --cpu-prof would write nothing). With
+//   BENCH_PROFILE_NOW=1 the profiler starts at once: a profile of the start-up.
+// - SIGURG: with --expose-gc, two full GCs, then the memory figures as JSON in BENCH_MEMORY.
+// Files appear whole (written, then renamed): the bench waits for them.
 const fs = require('node:fs');
 const inspector = require('node:inspector');
 
-const file = process.env.BENCH_PROFILE_FILE;
-let session;
+const session = new inspector.Session();
+session.connect();
 let running = false;
 
+function writeWhole(file, text) {
+  fs.writeFileSync(`${file}.part`, text);
+  fs.renameSync(`${file}.part`, file);
+}
+
+function start() {
+  running = true;
+  session.post('Profiler.enable', () =>
+    session.post('Profiler.setSamplingInterval', { interval: 500 }, () =>
+      session.post('Profiler.start', () => writeWhole(`${process.env.BENCH_PROFILE}.started`, '')),
+    ),
+  );
+}
+
 process.on('SIGWINCH', () => {
-  if (!session) {
-    session = new inspector.Session();
-    session.connect();
-  }
-  if (!running) {
-    running = true;
-    session.post('Profiler.enable', () =>
-      session.post('Profiler.setSamplingInterval', { interval: 500 }, () =>
-        session.post('Profiler.start', () => process.stdout.write('bench-profile: started\n')),
-      ),
-    );
-    return;
-  }
+  if (!running) return start();
   running = false;
   session.post('Profiler.stop', (error, result) => {
-    if (error || !file) {
-      process.stdout.write(`bench-profile: failed ${error ? error.message : 'no BENCH_PROFILE_FILE'}\n`);
-      return;
-    }
-    fs.writeFileSync(file, JSON.stringify(result.profile));
-    process.stdout.write('bench-profile: written\n');
+    writeWhole(
+      process.env.BENCH_PROFILE,
+      error ? JSON.stringify({ error: error.message }) : JSON.stringify(result.profile),
+    );
   });
 });
+if (process.env.BENCH_PROFILE_NOW === '1') start();
 
 process.on('SIGURG', () => {
   if (typeof global.gc === 'function') {
@@ -43,8 +46,6 @@ process.on('SIGURG', () => {
     global.gc();
   }
   const rss = Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-  const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  process.stdout.write(
-    `bench-memory: ${JSON.stringify({ gc: typeof global.gc === 'function', rss, heapUsed, heapTotal, external, arrayBuffers })}\n`,
-  );
+  const { heapUsed, external } = process.memoryUsage();
+  writeWhole(process.env.BENCH_MEMORY, JSON.stringify({ rss, heapUsed, external }));
 });

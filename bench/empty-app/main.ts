@@ -1,4 +1,4 @@
-// The reference for cold start (bench/cold-start.ts): an empty Nest app on the same platform as the
+// The reference for cold start (bench/run.ts): an empty Nest app on the same platform as the
 // service, built and started the same way (its nest-cli.json mirrors the service's builder).
 import '../../src/compile-cache';
 import { Controller, Get, Module } from '@nestjs/common';

@@ -79,20 +79,3 @@ export function cookiesOf(headers: http.IncomingHttpHeaders): Map<string, string
 export function cookieHeader(jar: Map<string, string>): string {
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 }
-
-/** A keep-alive agent that counts the sockets it opens (so the bench can subtract its own connections). */
-export class CountingAgent extends http.Agent {
-  opened = 0;
-
-  constructor(options: http.AgentOptions = {}) {
-    super({ keepAlive: true, timeout: 30_000, ...options });
-  }
-
-  override createConnection(
-    ...args: Parameters<http.Agent['createConnection']>
-  ): ReturnType<http.Agent['createConnection']> {
-    this.opened++;
-
-    return super.createConnection(...args);
-  }
-}

@@ -1,70 +1,26 @@
 import autocannon from 'autocannon';
 
-export interface LoadOptions {
+/**
+ * One autocannon run from this process (pinned to the load generator's core). Every answer must be
+ * a 2xx with exactly `expectBody`, or the run measured something else and fails.
+ */
+export async function cannon(options: {
   url: string;
   connections: number;
-  /** Seconds; ignored when `amount` is set. */
-  durationS?: number;
-  /** Exactly this many requests instead of a duration. */
-  amount?: number;
-  headers?: Record<string, string>;
-  /** Every response must be exactly this body, or it counts as a mismatch. */
-  expectBody?: string;
-  /** Called with each response's latency in ms (to pool the latencies of several runs). */
-  onLatency?: (ms: number) => void;
-}
-
-export interface LoadResult {
-  /** Mean of autocannon's per-second request counts ("Req/Sec avg"). */
-  rps: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  total: number;
   durationS: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  mismatches: number;
-}
-
-/** One autocannon run in this process (pinned to the load-generator core). */
-export async function cannon(options: LoadOptions): Promise<LoadResult> {
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        duration: options.durationS ?? 10,
-        amount: options.amount,
-        headers: options.headers,
-        expectBody: options.expectBody,
-        timeout: 10,
-      },
-      (error, done) => (error ? reject(error as Error) : resolve(done)),
+  headers?: Record<string, string>;
+  expectBody?: string;
+}): Promise<{ total: number; rps: number; p99Ms: number }> {
+  const { url, connections, headers, expectBody } = options;
+  const result = await new Promise<autocannon.Result>((resolve, reject) =>
+    autocannon({ url, connections, headers, expectBody, duration: options.durationS, timeout: 10 }, (error, done) =>
+      error ? reject(error as Error) : resolve(done),
+    ),
+  );
+  const { non2xx, errors, timeouts, mismatches, requests } = result;
+  if (non2xx + errors + mismatches > 0)
+    throw new Error(
+      `${url}: ${non2xx} non-2xx, ${errors} errors (${timeouts} timeouts), ${mismatches} wrong bodies of ${requests.total}`,
     );
-    const { onLatency } = options;
-    if (onLatency) run.on('response', (_client, _status, _bytes, ms) => onLatency(ms));
-  });
-  return {
-    rps: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p90Ms: result.latency.p90,
-    p99Ms: result.latency.p99,
-    maxMs: result.latency.max,
-    total: result.requests.total,
-    durationS: result.duration,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    mismatches: result.mismatches,
-  };
-}
-
-/** A run whose responses were not all the expected 200s measures something else: it fails the figure. */
-export function problemsOf(result: LoadResult): string | undefined {
-  const bad = result.non2xx + result.errors + result.mismatches;
-  if (bad === 0) return undefined;
-  return `${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts), ${result.mismatches} wrong bodies of ${result.total}`;
+  return { total: requests.total, rps: Math.round(requests.average), p99Ms: result.latency.p99 };
 }

@@ -1,65 +1,31 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from './http';
 
-const TAIL_CHARS = 256 * 1024;
-
 export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly pid: number;
-  /** The first 64 KB the child wrote, for readiness lines; all of it goes to its log file. */
+  /** The first 64 KB it wrote, for readiness lines and errors; the first MB goes to its log file. */
   output: string;
-  /**
-   * The last 256 KB or more it wrote, as the chunks it came in: a line it writes under load (one
-   * request line each) is found here. Chunks, not one string: a string cut to 256 KB at every
-   * chunk copied it each time, which at a chunk per request line kept the bench's core busy.
-   */
-  tail: string[];
-  /** Characters in `tail`. */
-  tailLength: number;
-  /** Characters written so far: an offset into the output, for waitForOutput's `after`. */
-  written: number;
   readonly exited: Promise<number | null>;
 }
 
-export interface SpawnOptions {
-  env?: Record<string, string>;
-  /** CPU list for taskset (e.g. "0"); ignored without taskset. */
-  cpus?: string;
-  cwd?: string;
-}
-
-let tasksetPath: string | null | undefined;
-
-/** taskset's path, or null: pinning is best-effort and the report says whether it happened. */
-export function taskset(): string | null {
-  if (tasksetPath === undefined) {
-    try {
-      tasksetPath = execFileSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).trim() || null;
-    } catch {
-      tasksetPath = null;
-    }
-  }
-  return tasksetPath;
-}
+/** taskset, if the machine has it: pinning is best-effort and the report says whether it happened. */
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path));
 
 /** Pins the calling process (the load generator) to a CPU list; children inherit it unless pinned themselves. */
 export function pinSelf(cpus: string): boolean {
-  const path = taskset();
-  if (!path) return false;
-  execFileSync(path, ['-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
-  return true;
+  if (TASKSET) execFileSync(TASKSET, ['-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+  return TASKSET !== undefined;
 }
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
+    const server = createServer().unref().on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
@@ -79,7 +45,7 @@ export class Children {
 
   constructor(private readonly logDir: string) {
     mkdirSync(logDir, { recursive: true });
-    process.once('exit', () => this.killAllNow());
+    process.once('exit', () => this.live.forEach((child) => child.process.kill('SIGKILL')));
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.once(signal, () => {
         process.stderr.write(`\nbench: ${signal}, stopping ${this.live.size} child process(es)\n`);
@@ -88,36 +54,23 @@ export class Children {
     }
   }
 
-  spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): Child {
-    const pin = options.cpus !== undefined ? taskset() : null;
-    const [file, argv] = pin ? [pin, ['-c', options.cpus as string, command, ...args]] : [command, args];
-    const proc = spawn(file, argv, {
+  /** `node args…` in `cwd`, pinned to `cpus` with taskset when there is one. */
+  spawn(name: string, args: string[], options: { cwd: string; cpus: string; env?: Record<string, string> }): Child {
+    const argv = TASKSET ? [TASKSET, '-c', options.cpus, process.execPath, ...args] : [process.execPath, ...args];
+    const proc = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (proc.pid === undefined) throw new Error(`could not start ${name}`);
-    const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    const child: Child = {
-      name,
-      process: proc,
-      pid: proc.pid,
-      output: '',
-      tail: [],
-      tailLength: 0,
-      written: 0,
-      exited,
-    };
+    const log = createWriteStream(join(this.logDir, `${name}.log`));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    const child: Child = { name, process: proc, pid: proc.pid, output: '', exited };
+    let logged = 0;
     const onData = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      if (child.output.length < 64 * 1024) child.output += text;
-      child.written += text.length;
-      child.tail.push(text);
-      child.tailLength += text.length;
-      while (child.tailLength - child.tail[0].length >= TAIL_CHARS)
-        child.tailLength -= (child.tail.shift() as string).length;
-      log.write(chunk);
+      if (child.output.length < 64 * 1024) child.output += chunk.toString('utf8');
+      // The start and the first request lines: a log of every request would fill the disk.
+      if ((logged += chunk.length) < 2 ** 20) log.write(chunk);
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
@@ -133,8 +86,7 @@ export class Children {
   async stop(child: Child, graceMs = 3000): Promise<void> {
     if (!this.live.has(child)) return;
     child.process.kill('SIGTERM');
-    const done = await Promise.race([child.exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (!done) {
+    if (!(await Promise.race([child.exited.then(() => true), sleep(graceMs).then(() => false)]))) {
       child.process.kill('SIGKILL');
       await child.exited;
     }
@@ -143,63 +95,45 @@ export class Children {
   async stopAll(): Promise<void> {
     await Promise.all([...this.live].map((child) => this.stop(child)));
   }
-
-  private killAllNow(): void {
-    for (const child of this.live) child.process.kill('SIGKILL');
-  }
 }
 
-/**
- * Resolves when `pattern` appears in the child's output (with `after`, a `child.written` offset:
- * in what it wrote since then); rejects if the child exits first.
- */
-export async function waitForOutput(
-  child: Child,
-  pattern: RegExp,
-  timeoutMs = 15_000,
-  after?: number,
-): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls until `ready()` gives a value; fails when the child exits first or after `timeoutMs`. */
+export async function waitFor<T>(child: Child, what: string, ready: () => Promise<T | undefined>, timeoutMs = 20_000) {
+  const deadline = performance.now() + timeoutMs;
   let exited = false;
   void child.exited.then(() => (exited = true));
   for (;;) {
-    const tailStart = child.written - child.tailLength;
-    const text = after === undefined ? child.output : child.tail.join('').slice(Math.max(0, after - tailStart));
-    const match = text.match(pattern);
-    if (match) return match;
-    if (exited) throw new Error(`${child.name} exited before it was ready:\n${child.output.slice(-2000)}`);
-    if (Date.now() > deadline)
-      throw new Error(`${child.name} not ready after ${timeoutMs} ms:\n${child.output.slice(-2000)}`);
-    await sleep(20);
+    const value = await ready();
+    if (value !== undefined) return value;
+    if (exited) throw new Error(`${child.name} exited before ${what}:\n${child.output.slice(-2000)}`);
+    if (performance.now() > deadline) throw new Error(`${child.name}: no ${what} within ${timeoutMs} ms`);
+    await sleep(5);
   }
 }
 
-/** Polls `url` until it answers `status`; returns the milliseconds since `since`. */
-export async function waitForStatus(
-  url: string,
-  child: Child,
-  { status = 200, since = performance.now(), timeoutMs = 20_000, intervalMs = 10 } = {},
-): Promise<number> {
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  for (;;) {
-    try {
-      const res = await request(url, { timeoutMs: 2000 });
-      if (res.status === status) return performance.now() - since;
-    } catch {
-      // not listening yet
-    }
-    if (exited) throw new Error(`${child.name} exited before it answered:\n${child.output.slice(-2000)}`);
-    if (performance.now() - since > timeoutMs)
-      throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
-    await sleep(intervalMs);
-  }
+/** The match of `pattern` in what the child wrote first (a readiness line). */
+export function waitForOutput(child: Child, pattern: RegExp): Promise<RegExpMatchArray> {
+  return waitFor(child, `"${pattern.source}"`, () => Promise.resolve(child.output.match(pattern) ?? undefined));
+}
+
+/** Milliseconds from `since` until `url` answers 200. */
+export function waitForStatus(url: string, child: Child, since = performance.now()): Promise<number> {
+  const answered = () =>
+    request(url, { timeoutMs: 2000 }).then(
+      (res) => (res.status === 200 ? performance.now() - since : undefined),
+      () => undefined,
+    );
+  return waitFor(child, `200 on ${url}`, answered);
+}
+
+/** Waits for a file the child writes (bench/service-hook.cjs's profiles and memory readings). */
+export function waitForFile(path: string, child: Child): Promise<string> {
+  return waitFor(child, path, () => Promise.resolve(existsSync(path) ? readFileSync(path, 'utf8') : undefined));
 }
 
 /** Resident set size from /proc, in bytes. */
 export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for ${pid}`);
   return Number(match[1]) * 1024;
 }

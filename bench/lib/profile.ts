@@ -1,154 +1,156 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
+  columnNumber: number;
 }
 
 interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
 
-export interface ProfileRow {
-  name: string;
-  ms: number;
-  /** Percent of the busy (non-idle) time. */
-  percent: number;
-}
-
+/** Microseconds of CPU by package and by function, each self and inclusive (once per stack). */
 export interface ProfileSummary {
-  file: string;
-  wallMs: number;
-  busyMs: number;
-  /** Busy time as a share of wall time: ~100 % means the service's one core was saturated. */
-  busyPercent: number;
-  topSelf: ProfileRow[];
-  topInclusive: ProfileRow[];
-  byPackage: ProfileRow[];
+  busyUs: number;
+  byPackage: Map<string, number>;
+  /** Time under any frame of the package: for a start, what loading it (and what it loads) costs. */
+  underPackage: Map<string, number>;
+  self: Map<string, number>;
+  inclusive: Map<string, number>;
 }
 
-const IDLE = new Set(['(idle)', '(program)']);
-/** The profiler's own start/stop calls (bench/service-hook.cjs) are not the service's work. */
-const HOOK = 'service-hook.cjs';
+const IDLE = new Set(['(idle)', '(program)', '(root)']);
+const maps = new Map<string, SourceMap | undefined>();
 
-function inHook(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): boolean {
-  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-    if (byId.get(at)?.callFrame.url.endsWith(HOOK)) return true;
+/** A frame's file and line in the sources: through the script's source map when it has one (a bundle). */
+function locate(frame: CallFrame): { url: string; line: number } {
+  if (!frame.url.startsWith('file://')) return { url: frame.url, line: frame.lineNumber + 1 };
+  const file = fileURLToPath(frame.url);
+  if (!maps.has(file)) {
+    const map = `${file}.map`;
+    maps.set(file, existsSync(map) ? new SourceMap(JSON.parse(readFileSync(map, 'utf8')) as never) : undefined);
   }
-  return false;
+  const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry || !('originalSource' in entry)) return { url: file, line: frame.lineNumber + 1 };
+  // A bundle's sources are webpack://<name>/./<path>; a package's are relative to its map.
+  const source = entry.originalSource.replace(/^webpack:\/\/[^/]*\/(\.\/)?/, '');
+  const url = /^[a-z]+:/.test(entry.originalSource) ? source : resolve(dirname(file), source);
+  return { url, line: entry.originalLine + 1 };
 }
 
-function shortUrl(url: string): string {
-  if (!url) return '';
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0) return url.slice(dist + 1);
-  return url.replace(/^file:\/\//, '');
-}
-
-function frameName(frame: CallFrame): string {
-  const fn = frame.functionName || '(anonymous)';
-  const where = shortUrl(frame.url);
-  return where ? `${fn} ${where}:${frame.lineNumber + 1}` : fn;
-}
-
-/** node_modules package, node internals, our dist/ code, or a V8 pseudo-frame. */
-function packageOf(frame: CallFrame): string {
-  const url = frame.url;
-  if (!url) return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+/** node_modules/<package>, node:<module>, the checkout's own folder (src/auth, …) or a V8 pseudo-frame. */
+function packageOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
-    const parts = url.slice(nm + 'node_modules/'.length).split('/');
-    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+    const [scope, name] = url.slice(nm + 'node_modules/'.length).split('/');
+    return scope.startsWith('@') ? `${scope}/${name}` : scope;
   }
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0)
-    return `service ${url
-      .slice(dist + 1)
-      .split('/')
-      .slice(0, 2)
-      .join('/')}`;
-  return url;
+  return /(?:^|\/)((?:src|bench|dist)\/[^/]+)/.exec(short(url))?.[1] ?? url;
 }
 
-function top(map: Map<string, number>, busyUs: number, n: number): ProfileRow[] {
-  return [...map]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, percent: Math.round((us / busyUs) * 1000) / 10 }));
-}
+/** The path from node_modules or the checkout (the floors' build in bench/out/build stands for its sources). */
+const short = (url: string): string =>
+  url
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*?\/bench\/out\/build\//, '')
+    .replace(/^.*?\/((src|bench|dist)\/)/, '$1');
 
-/** Self time by function, inclusive time by function (each function once per stack) and self time by package. */
-export function summarizeProfile(file: string, n = 10): ProfileSummary {
+export function summarizeProfile(file: string): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 
-  const self = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  const packages = new Map<string, number>();
-  let busyUs = 0;
-  for (const [id, us] of selfUs) {
-    const node = byId.get(id);
-    if (!node || IDLE.has(node.callFrame.functionName) || inHook(id, byId, parent)) continue;
-    busyUs += us;
-    const name = frameName(node.callFrame);
-    self.set(name, (self.get(name) ?? 0) + us);
-    const pkg = packageOf(node.callFrame);
-    packages.set(pkg, (packages.get(pkg) ?? 0) + us);
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at)?.callFrame;
-      if (!frame || frame.functionName === '(root)') continue;
-      const key = frameName(frame);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
-    }
-  }
-  const wallUs = profile.endTime - profile.startTime;
-  return {
-    file,
-    wallMs: Math.round(wallUs / 1000),
-    busyMs: Math.round(busyUs / 1000),
-    busyPercent: Math.round((busyUs / wallUs) * 1000) / 10,
-    topSelf: top(self, busyUs, n),
-    topInclusive: top(inclusive, busyUs, n),
-    byPackage: top(packages, busyUs, n),
+  const summary: ProfileSummary = {
+    busyUs: 0,
+    byPackage: new Map(),
+    underPackage: new Map(),
+    self: new Map(),
+    inclusive: new Map(),
   };
+  const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+  const names = new Map<number, { name: string; pkg: string; hook: boolean }>();
+  const describe = (id: number) => {
+    let known = names.get(id);
+    if (!known) {
+      const frame = (byId.get(id) as CpuProfile['nodes'][number]).callFrame;
+      const { url, line } = locate(frame);
+      const fn = frame.functionName || '(anonymous)';
+      known = {
+        name: url ? `${fn} ${short(url)}:${line}` : fn,
+        pkg: packageOf(url, frame.functionName),
+        hook: url.endsWith('service-hook.cjs'),
+      };
+      names.set(id, known);
+    }
+    return known;
+  };
+  for (const [id, us] of selfUs) {
+    const stack: number[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(at);
+    // The profiler's own start and stop (bench/service-hook.cjs) are not the process's work.
+    if (IDLE.has(describe(id).name) || stack.some((at) => describe(at).hook)) continue;
+    summary.busyUs += us;
+    add(summary.self, describe(id).name, us);
+    add(summary.byPackage, describe(id).pkg, us);
+    for (const name of new Set(stack.map((at) => describe(at).name).filter((name) => !IDLE.has(name))))
+      add(summary.inclusive, name, us);
+    for (const pkg of new Set(stack.map((at) => describe(at).pkg).filter((pkg) => !/^(node:|\()/.test(pkg))))
+      add(summary.underPackage, pkg, us);
+  }
+  return summary;
 }
 
-export function profileMarkdown(summary: ProfileSummary): string {
-  const table = (title: string, rows: ProfileRow[]): string =>
-    [
-      `| ${title} | ms | % of busy |`,
-      '|---|---:|---:|',
-      ...rows.map((r) => `| \`${r.name}\` | ${r.ms} | ${r.percent} |`),
-    ].join('\n');
-  return [
-    `Profile \`${summary.file}\`: ${summary.wallMs} ms wall, ${summary.busyMs} ms busy (${summary.busyPercent} % of one core).`,
+const topOf = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
+
+/**
+ * Markdown: CPU per unit of work by package (self time, or with `under` the time under the
+ * package's frames) for the service beside its reference, largest differences first; then the
+ * service's top functions by self and by inclusive time. `per` divides µs into the unit shown.
+ */
+export function profileMarkdown(
+  service: ProfileSummary,
+  reference: ProfileSummary,
+  options: { per: [service: number, reference: number]; unit: string; reference: string; under?: boolean },
+): string {
+  const { per, unit } = options;
+  const field = options.under ? 'underPackage' : 'byPackage';
+  const show = (value: number | undefined, n: number) => ((value ?? 0) / n).toFixed(1);
+  const diff = (a: number | undefined, b: number | undefined) => (a ?? 0) / per[0] - (b ?? 0) / per[1];
+  const packages = [...new Set([...service[field].keys(), ...reference[field].keys()])]
+    .sort(
+      (a, b) =>
+        Math.abs(diff(service[field].get(b), reference[field].get(b))) -
+        Math.abs(diff(service[field].get(a), reference[field].get(a))),
+    )
+    .slice(0, 8);
+  const row = (name: string, a: number | undefined, b: number | undefined) =>
+    `| ${name} | ${show(a, per[0])} | ${show(b, per[1])} | ${diff(a, b).toFixed(1)} |`;
+  const rows = [
+    `| ${options.under ? 'under package' : 'package (self)'} | service, ${unit} | ${options.reference}, ${unit} | difference |`,
+    '|---|---:|---:|---:|',
+    row('(all)', service.busyUs, reference.busyUs),
+    ...packages.map((pkg) => row(`\`${pkg}\``, service[field].get(pkg), reference[field].get(pkg))),
     '',
-    table('self time, by package', summary.byPackage),
-    '',
-    table('self time, by function', summary.topSelf),
-    '',
-    table('inclusive time, by function', summary.topInclusive),
-  ].join('\n');
+    `| the service's functions | self, ${unit} | function (inclusive) | ${unit} |`,
+    '|---|---:|---|---:|',
+  ];
+  const self = topOf(service.self, 6);
+  const inclusive = topOf(service.inclusive, 6);
+  for (let i = 0; i < self.length; i++)
+    rows.push(
+      `| \`${self[i][0]}\` | ${show(self[i][1], per[0])} | \`${inclusive[i]?.[0] ?? ''}\` | ${show(inclusive[i]?.[1], per[0])} |`,
+    );
+  return rows.join('\n');
 }

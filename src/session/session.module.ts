@@ -46,7 +46,7 @@ function sessionTtlSeconds(config: SessionConfig, data: Partial<SessionData>, no
   return Math.max(1, Math.min(config.idleTimeoutSeconds, left));
 }
 
-/** express-session as this service runs it (SessionModule; bench/stack-floor.ts measures the same). */
+/** express-session as this service runs it (SessionModule; bench/floor.ts measures the same). */
 export function sessionOptions(
   config: Pick<SessionConfig, 'cookieName' | 'secrets' | 'secureCookie'>,
   store: Store,
