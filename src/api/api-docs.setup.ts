@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ApiDocument, buildApiDocument, DOCS_PATH } from './api-docs';
 import { packageFile } from '../project-files';
+import { ApiDocument, buildApiDocument, DOCS_PATH } from './api-docs';
 import { ApiModule } from './api.module';
 
 /** Serves Swagger UI's two files and gives the document its builder (it needs the app); called by configureApp. */
