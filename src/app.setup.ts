@@ -102,7 +102,7 @@ function layoutFields(app: NestExpressApplication, sandbox: boolean): void {
  * Nest's security headers (helmet 8's set and defaults, resolved once at start-up) with a CSP that
  * allows nothing inline: the pages have no scripts and no inline styles.
  */
-function securityHeaders(https: boolean, authorizeOrigin: string): SecurityHeadersOptions {
+export function securityHeaders(https: boolean, authorizeOrigin: string): SecurityHeadersOptions {
   return {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -129,7 +129,7 @@ function securityHeaders(https: boolean, authorizeOrigin: string): SecurityHeade
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /** HSTS on the requests that came over TLS (directly, or as a trusted proxy says). */
-function hstsOverTls(req: Request, res: Response, next: NextFunction): void {
+export function hstsOverTls(req: Request, res: Response, next: NextFunction): void {
   if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
   next();
 }
