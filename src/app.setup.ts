@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { configureApiDocs } from './api';
 import { FeaturesService } from './auth';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
-import { requestIdMiddleware } from './logging/request-id';
+import { useRequestLog } from './logging';
 import { SessionService } from './session';
 
 /** The project root: views/ and public/ sit beside src/ and dist/. */
@@ -41,7 +41,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
   // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
   app.set('trust proxy', config.trustProxy);
-  app.use(requestIdMiddleware);
+  useRequestLog(app);
   app.useSecurityHeaders(
     securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin),
   );
