@@ -1,7 +1,7 @@
 /**
  * The stack floor (floor.ts) with the service's own security headers and request line in front of
- * its pages, mounted as the service mounts them: the request id and the security headers
- * (configureApp in src/app.setup.ts) and LoggingModule's request line at the default LOG_LEVEL,
+ * its pages, mounted as the service mounts them (configureApp in src/app.setup.ts): the request id
+ * and request line (useRequestLog) at the default LOG_LEVEL, then the security headers,
  * to standard output through the service's own pino destination. `npm run bench` measures what
  * they add per request against the plain floor. Needs the service's environment (LoggingModule
  * reads its config).
@@ -10,15 +10,14 @@
  */
 import { hstsOverTls, securityHeaders } from '../src/app.setup';
 import { configModule } from '../src/config';
-import { LoggingModule } from '../src/logging';
-import { requestIdMiddleware } from '../src/logging/request-id';
+import { LoggingModule, useRequestLog } from '../src/logging';
 import { readConfig, startFloor } from './floor';
 
 const config = readConfig();
 void startFloor(config, {
   imports: [configModule(), LoggingModule],
   mount: (app) => {
-    app.use(requestIdMiddleware);
+    useRequestLog(app);
     app.useSecurityHeaders(securityHeaders(false, new URL(config.authorizeUrl).origin));
     app.use(hstsOverTls);
   },

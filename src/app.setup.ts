@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { configureApiDocs } from './api';
 import { FeaturesService } from './auth';
 import { appConfig, oauthConfig, sandboxConfig } from './config';
-import { requestIdMiddleware } from './logging/request-id';
+import { useRequestLog } from './logging';
 import { packageFile, ROOT_DIR } from './project-files';
 import { SessionService } from './session';
 
@@ -39,7 +39,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Which proxies may tell us the client's address and scheme (X-Forwarded-*): for Secure cookies,
   // HSTS and per-client rate limits. Never used to build a redirect URI, which comes from config.
   app.set('trust proxy', config.trustProxy);
-  app.use(requestIdMiddleware);
+  useRequestLog(app);
   app.useSecurityHeaders(
     securityHeaders(oauth.publicOrigin.startsWith('https:'), new URL(oauth.authorizeEndpoint).origin),
   );

@@ -342,6 +342,8 @@ describe('What the service writes to its log', () => {
       ['a page', '/', 200],
       ['a redirect', '/login', 302],
       ['a page that needs a sign-in', '/listrooms', 303],
+      // Refused by the static files before Nest's router: the request log comes first.
+      ['a static path that cannot be decoded', '/static/%E0%A4%A', 400],
       ['an unknown address', '/no-such-page', 404],
       ['a failed callback', '/oauth?error=access_denied', 403],
     ])('gives %s a new X-Request-Id and logs its line under it', async (_name, path, status) => {

@@ -12,25 +12,16 @@ const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The caller's id when it is sane (a proxy's, to correlate), else a new UUID; sent back in X-Request-Id. */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  // Static files get their id from an earlier middleware (configureApp); keep it.
-  const assigned = requestIdOf(req);
-  if (assigned !== undefined) return assigned;
   const incoming = req.headers['x-request-id'];
   const id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
 
-/** The id this request was given, if it went through `requestIdMiddleware` or the request log. */
+/** The id the request log gave this request (it is the app's first middleware). */
 export function requestIdOf(req: IncomingMessage): string | undefined {
   const id = (req as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
-}
-
-/** Gives a request its id before anything else answers it (static files are served before Nest's middleware). */
-export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-  (req as IncomingMessage & { id?: string }).id = assignRequestId(req, res);
-  next();
 }
 
 /** The request being answered, for lines written while it runs (services know nothing of requests). */

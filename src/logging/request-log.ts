@@ -21,8 +21,11 @@ function levelOf(res: ServerResponse, error: unknown): Level {
 }
 
 /**
- * One line per request once it is answered ("GET /path 200 12ms", with req, res and the time),
- * and every line written while it runs tagged with its id (the logger's mixin reads it).
+ * The app's first middleware (`useRequestLog`): gives the request its id, runs the rest of its
+ * handling under that id, so every line written meanwhile carries it (the logger's mixin reads
+ * it), and once it is answered writes its line ("GET /path 200 12ms", with req, res and the time)
+ * in one logger call. First, so that static files and requests refused before Nest's router have
+ * an id and a line too.
  *
  * In place of pino-http, which builds a child logger per request with the request serialized
  * into its bindings (two with quietReqLogger), whether or not a line follows, and has no option
@@ -31,7 +34,6 @@ function levelOf(res: ServerResponse, error: unknown): Level {
  */
 export function requestLog(logger: Logger) {
   return function logRequest(req: LoggedRequest, res: ServerResponse, next: () => void): void {
-    // requestIdMiddleware (configureApp) has normally given the id already.
     const id = assignRequestId(req, res);
     req.id = id;
     const start = Date.now();
@@ -42,13 +44,15 @@ export function requestLog(logger: Logger) {
       res.removeListener('error', onError);
       const level = levelOf(res, error);
       // At LOG_LEVEL=warn this is where a 2xx stops: nothing built, no path parsed.
-      if (!logger.isLevelEnabled(level) || (level === SUCCESS_LEVEL && QUIET_PATHS.test(pathOf(req)))) return;
+      if (!logger.isLevelEnabled(level)) return;
+      const path = pathOf(req);
+      if (level === SUCCESS_LEVEL && QUIET_PATHS.test(path)) return;
       const responseTime = Date.now() - start;
       const status = res.writableEnded ? res.statusCode : 'aborted';
       logger[level](
         // The id is passed, not left to the mixin: 'close' may run outside the request's context.
-        { reqId: id, req, res, responseTime, ...(error === undefined ? {} : { err: error }) },
-        `${req.method} ${pathOf(req)} ${status} ${responseTime}ms`,
+        error === undefined ? { reqId: id, req, res, responseTime } : { reqId: id, req, res, responseTime, err: error },
+        `${req.method} ${path} ${status} ${responseTime}ms`,
       );
     }
     // 'close' comes after 'finish', and alone when the client went away first. An 'error' on the
