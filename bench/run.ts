@@ -419,6 +419,13 @@ class Bench {
     if (missed('memory')) await this.memoryAfterGc();
   }
 
+  /** SIGWINCH to a process started with the hook (its profiler starts, or stops), then the file it answers with. */
+  private async profileSignal(name: Name, file: string): Promise<void> {
+    const child = this.named.get(name) as proc.Child;
+    child.process.kill('SIGWINCH');
+    await proc.waitForFile(file, child);
+  }
+
   private async profileStart(): Promise<void> {
     log('diagnostic: CPU profile of a start, service and reference');
     const got: [ProfileSummary, number][] = [];
@@ -426,11 +433,9 @@ class Bench {
       const file = join(OUT, 'profiles', `start-${name}.cpuprofile`);
       rmSync(file, { force: true });
       const ms = await this.start(name, { BENCH_PROFILE: file, BENCH_PROFILE_NOW: '1' });
-      const child = this.named.get(name) as proc.Child;
-      child.process.kill('SIGWINCH');
-      await proc.waitForFile(file, child);
-      got.push([summarizeProfile(file), ms]);
+      await this.profileSignal(name, file);
       await this.stop(name);
+      got.push([summarizeProfile(file), ms]);
     }
     this.diagnostics.push(
       `### Where a start goes: CPU under each package's frames (one profiled start each: ${got[0][1]} and ${got[1][1]} ms)`,
@@ -451,14 +456,11 @@ class Bench {
       const file = join(OUT, 'profiles', `${page.key}-${name}.cpuprofile`);
       for (const f of [file, `${file}.started`]) rmSync(f, { force: true });
       await this.ready(name, page, { BENCH_PROFILE: file });
-      const child = this.named.get(name) as proc.Child;
-      child.process.kill('SIGWINCH');
-      await proc.waitForFile(`${file}.started`, child);
+      await this.profileSignal(name, `${file}.started`);
       const { count } = await this.drive(name, page, 5);
-      child.process.kill('SIGWINCH');
-      await proc.waitForFile(file, child);
-      got.push([summarizeProfile(file), count]);
+      await this.profileSignal(name, file);
       await this.stop(name);
+      got.push([summarizeProfile(file), count]);
     }
     await this.emulatorControl('latency', { ms: 0, route: 'rooms' });
     const unit = page.key === 'signin' ? 'flow' : 'request';
