@@ -29,9 +29,13 @@ export interface ProfileSummary {
 const IDLE = new Set(['(idle)', '(program)', '(root)']);
 const maps = new Map<string, SourceMap | undefined>();
 
-/** A frame's file and line in the sources: through the script's source map when it has one (a bundle). */
+/**
+ * A frame's file and line in the sources: through the source map of the checkout's own scripts
+ * (dist/, a bundle among them); a package's file already names its package.
+ */
 function locate(frame: CallFrame): { url: string; line: number } {
-  if (!frame.url.startsWith('file://')) return { url: frame.url, line: frame.lineNumber + 1 };
+  if (!frame.url.startsWith('file://') || frame.url.includes('/node_modules/'))
+    return { url: frame.url, line: frame.lineNumber + 1 };
   const file = fileURLToPath(frame.url);
   if (!maps.has(file)) {
     const map = `${file}.map`;
