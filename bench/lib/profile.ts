@@ -42,7 +42,9 @@ function locate(frame: CallFrame): { url: string; line: number } {
     maps.set(file, existsSync(map) ? new SourceMap(JSON.parse(readFileSync(map, 'utf8')) as never) : undefined);
   }
   const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber);
-  if (!entry || !('originalSource' in entry)) return { url: file, line: frame.lineNumber + 1 };
+  // No mapping: `{}`, or (a generated frame of a bundle) an entry without a source.
+  if (!entry || !('originalSource' in entry) || typeof entry.originalSource !== 'string')
+    return { url: file, line: frame.lineNumber + 1 };
   // A bundle's sources are webpack://<name>/./<path>; a package's are relative to its map.
   const source = entry.originalSource.replace(/^webpack:\/\/[^/]*\/(\.\/)?/, '');
   const url = /^[a-z]+:/.test(entry.originalSource) ? source : resolve(dirname(file), source);
@@ -120,38 +122,52 @@ const topOf = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b
 
 /**
  * Markdown: CPU per unit of work by package (self time, or with `under` the time under the
- * package's frames) for the service beside its reference, largest differences first; then the
- * service's top functions by self and by inclusive time. `per` divides µs into the unit shown.
+ * package's frames) for the measured process beside its reference, largest differences first;
+ * then the functions whose self time differs most, and the measured process's top functions by
+ * self and by inclusive time. `per` divides µs into the unit shown.
  */
 export function profileMarkdown(
-  service: ProfileSummary,
+  measured: ProfileSummary,
   reference: ProfileSummary,
-  options: { per: [service: number, reference: number]; unit: string; reference: string; under?: boolean },
+  options: {
+    per: [measured: number, reference: number];
+    unit: string;
+    reference: string;
+    measured?: string;
+    under?: boolean;
+  },
 ): string {
   const { per, unit } = options;
+  const name = options.measured ?? 'service';
   const field = options.under ? 'underPackage' : 'byPackage';
   const show = (value: number | undefined, n: number) => ((value ?? 0) / n).toFixed(1);
   const diff = (a: number | undefined, b: number | undefined) => (a ?? 0) / per[0] - (b ?? 0) / per[1];
-  const packages = [...new Set([...service[field].keys(), ...reference[field].keys()])]
-    .sort(
-      (a, b) =>
-        Math.abs(diff(service[field].get(b), reference[field].get(b))) -
-        Math.abs(diff(service[field].get(a), reference[field].get(a))),
-    )
-    .slice(0, 8);
-  const row = (name: string, a: number | undefined, b: number | undefined) =>
-    `| ${name} | ${show(a, per[0])} | ${show(b, per[1])} | ${diff(a, b).toFixed(1)} |`;
+  const largest = (a: Map<string, number>, b: Map<string, number>, n: number) =>
+    [...new Set([...a.keys(), ...b.keys()])]
+      .sort((x, y) => Math.abs(diff(a.get(y), b.get(y))) - Math.abs(diff(a.get(x), b.get(x))))
+      .slice(0, n);
+  const row = (label: string, a: number | undefined, b: number | undefined) =>
+    `| ${label} | ${show(a, per[0])} | ${show(b, per[1])} | ${diff(a, b).toFixed(1)} |`;
   const rows = [
-    `| ${options.under ? 'under package' : 'package (self)'} | service, ${unit} | ${options.reference}, ${unit} | difference |`,
+    `| ${options.under ? 'under package' : 'package (self)'} | ${name}, ${unit} | ${options.reference}, ${unit} | difference |`,
     '|---|---:|---:|---:|',
-    row('(all)', service.busyUs, reference.busyUs),
-    ...packages.map((pkg) => row(`\`${pkg}\``, service[field].get(pkg), reference[field].get(pkg))),
-    '',
-    `| the service's functions | self, ${unit} | function (inclusive) | ${unit} |`,
-    '|---|---:|---|---:|',
+    row('(all)', measured.busyUs, reference.busyUs),
+    ...largest(measured[field], reference[field], 10).map((pkg) =>
+      row(`\`${pkg}\``, measured[field].get(pkg), reference[field].get(pkg)),
+    ),
   ];
-  const self = topOf(service.self, 6);
-  const inclusive = topOf(service.inclusive, 6);
+  if (!options.under)
+    rows.push(
+      '',
+      `| function (self) | ${name}, ${unit} | ${options.reference}, ${unit} | difference |`,
+      '|---|---:|---:|---:|',
+      ...largest(measured.self, reference.self, 12).map((fn) =>
+        row(`\`${fn}\``, measured.self.get(fn), reference.self.get(fn)),
+      ),
+    );
+  rows.push('', `| ${name}: top functions | self, ${unit} | function (inclusive) | ${unit} |`, '|---|---:|---|---:|');
+  const self = topOf(measured.self, 6);
+  const inclusive = topOf(measured.inclusive, 6);
   for (let i = 0; i < self.length; i++)
     rows.push(
       `| \`${self[i][0]}\` | ${show(self[i][1], per[0])} | \`${inclusive[i]?.[0] ?? ''}\` | ${show(inclusive[i]?.[1], per[0])} |`,

@@ -53,8 +53,14 @@ export class SignInClient {
     return cookie;
   }
 
-  /** `concurrency` browsers signing in over and over, until `durationMs` passes or `count` flows are done. */
-  async run(concurrency: number, until: { durationMs?: number; count?: number }): Promise<FlowStats> {
+  /**
+   * `concurrency` browsers signing in over and over, until `durationMs` passes or `count` flows are
+   * done; with `perSecond`, flow n starts no earlier than n / perSecond seconds in (an offered rate).
+   */
+  async run(
+    concurrency: number,
+    until: { durationMs?: number; count?: number; perSecond?: number },
+  ): Promise<FlowStats> {
     const times: number[] = [];
     let errors = 0;
     let started = 0;
@@ -65,6 +71,11 @@ export class SignInClient {
       performance.now() < deadline && (until.count === undefined || started < until.count) && errors <= 20;
     const worker = async (): Promise<void> => {
       while (more()) {
+        if (until.perSecond !== undefined) {
+          const due = begin + (started / until.perSecond) * 1000 - performance.now();
+          if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+          if (!more()) break;
+        }
         started++;
         const t0 = performance.now();
         try {
