@@ -26,7 +26,7 @@ import { AppModule } from '../src/app.module';
 import { FeaturesService } from '../src/auth';
 import { sandboxConfig, sessionConfig, webexConfig } from '../src/config';
 import type { FloorConfig } from './floor';
-import { CpuMeter, round, waitForQuiet } from './lib/cpu';
+import { CpuMeter, round, threadSeconds, threadTicks, waitForQuiet } from './lib/cpu';
 import { request, requestJson } from './lib/http';
 import { cannon } from './lib/load';
 import * as proc from './lib/processes';
@@ -81,6 +81,8 @@ interface Sample {
   rate?: number;
   /** Requests or flows per second with the load unbounded (the warm-up's). */
   max?: number;
+  /** CPU µs per request (flow) by thread group. */
+  threads?: Record<string, number>;
 }
 
 /**
@@ -147,6 +149,8 @@ class Bench {
   private readonly maxRate = new Map<Name, number>();
   readonly figures: Figure[] = [];
   readonly diagnostics: string[] = [];
+  /** The thread tables, shown before the diagnostics. */
+  readonly threads: string[] = [];
 
   private origin(name: Name): string {
     return `http://127.0.0.1:${this.ports[name]}`;
@@ -362,8 +366,16 @@ class Bench {
       await this.emulatorControl('latency', { ms: page.latencyMs, route: 'rooms' });
       const runs = await this.rounds(page.servers, ROUNDS, async (name, label) => {
         await this.ready(name, page);
+        const pid = (this.named.get(name) as proc.Child).pid;
+        const threadsBefore = threadTicks(pid);
         const { value, cpu, disturbed } = await this.measured(`${page.key} ${label}`, () =>
           this.drive(name, page, DURATION_S, page.perSecond),
+        );
+        const threads = Object.fromEntries(
+          Object.entries(threadSeconds(threadsBefore, threadTicks(pid))).map(([group, seconds]) => [
+            group,
+            round((seconds / value.count) * 1e6, 1),
+          ]),
         );
         await this.stop(name);
         const cpuUs = ((cpu.secondsByProcess[name] ?? 0) / value.count) * 1e6;
@@ -371,8 +383,16 @@ class Bench {
         const kept = value.rate >= page.perSecond * 0.95;
         if (!kept) log(`  ${page.key} ${label}: ${value.rate}/s, not the ${page.perSecond}/s offered`);
         const max = this.maxRate.get(name);
-        return { value: round(cpuUs, 1), disturbed: disturbed || !kept, p99Ms: value.p99Ms, rate: value.rate, max };
+        return {
+          value: round(cpuUs, 1),
+          disturbed: disturbed || !kept,
+          p99Ms: value.p99Ms,
+          rate: value.rate,
+          max,
+          threads,
+        };
       });
+      this.threadTable(page, runs);
       const [service, reference] = page.servers;
       const pair = [runs[service], runs[reference]];
       const unit = page.key === 'signin' ? 'flow' : 'request';
@@ -400,6 +420,23 @@ class Bench {
       }
     }
     await this.emulatorControl('latency', { ms: 0, route: 'rooms' });
+  }
+
+  /**
+   * Each server's CPU per request by thread group (medians of the rounds): a profile sees only the
+   * main thread, and the measured CPU is all of them.
+   */
+  private threadTable(page: Page, runs: Record<Name, Sample[]>): void {
+    const groups = ['main thread', 'V8 workers (GC, compiler)', 'libuv thread pool', 'other threads'];
+    const unit = page.key === 'signin' ? 'flow' : 'request';
+    const rows = page.servers.map(
+      (name) =>
+        `| ${name} | ${groups.map((g) => med(runs[name], (s) => s.threads?.[g] ?? 0).toFixed(1)).join(' | ')} |`,
+    );
+    this.threads.push(
+      `### CPU per ${unit} by thread under ${page.key} (µs, at ${page.perSecond}/s)`,
+      [`| process | ${groups.join(' | ')} |`, `|---|${groups.map(() => '---:').join('|')}|`, ...rows].join('\n'),
+    );
   }
 
   /** RSS of a fresh process after WARM_SESSIONS + SESSIONS sign-ins, service and floor alike. */
@@ -606,7 +643,8 @@ async function main(): Promise<void> {
     `\`node ${nodeFlags.join(' ')} ${entry}\`${AB ? ` against ${AB}'s start:prod` : ', each reference with the same flags'}; ` +
     `${CONNECTIONS} connections, ${DURATION_S} s a run, ${ROUNDS} rounds (cold start ${COLD_STARTS}), a fresh process each run; ` +
     `* marks a round other work disturbed.`;
-  const { figures, diagnostics } = bench;
+  const { figures } = bench;
+  const diagnostics = [...bench.threads, ...bench.diagnostics];
   const results = { date: started.toISOString(), machine, setup, figures, diagnostics, failure };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(OUT, `results-${stamp}.json`), JSON.stringify(results, null, 2));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every Linux this runs on. */
@@ -26,15 +26,54 @@ function machineTicks(): number {
   return user + nice + system + irq + softirq;
 }
 
-function processTicks(pid: number): number | undefined {
+function processTicks(pid: number, file = `/proc/${pid}/stat`): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return undefined;
   }
+}
+
+/** The threads of a Node process by what they do, from their names (`/proc/PID/task/TID/comm`). */
+function threadGroup(tid: number, pid: number, name: string): string {
+  if (tid === pid) return 'main thread';
+  if (/^(V8Worker|DelayedTaskSche)/.test(name)) return 'V8 workers (GC, compiler)';
+  if (name.startsWith('libuv-worker')) return 'libuv thread pool';
+  return 'other threads';
+}
+
+/**
+ * CPU ticks of a process by thread group: what a profile of the main thread cannot see (V8's
+ * concurrent GC and compiler, libuv's pool doing file writes and `node:crypto`'s async work).
+ * Threads that ended meanwhile are not counted.
+ */
+export function threadTicks(pid: number): Map<string, number> {
+  const groups = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return groups;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ticks = processTicks(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+      const group = threadGroup(Number(tid), pid, name);
+      if (ticks !== undefined) groups.set(group, (groups.get(group) ?? 0) + ticks);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return groups;
+}
+
+/** Ticks by thread group between two `threadTicks` readings, in seconds. */
+export function threadSeconds(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...after].map(([group, ticks]) => [group, (ticks - (before.get(group) ?? 0)) / HZ]));
 }
 
 /**
