@@ -5,7 +5,8 @@
  *   - Nest on Express (no body parsers, no logger, no ETag: as the service);
  *   - express-session with the service's store type (BoundedMemoryStore, its size and idle TTL)
  *     and cookie, run only for a request that carries the cookie, as SessionModule mounts it;
- *   - views/ rendered by hbs with the layout fields the service gives them (passed in by the bench);
+ *   - views/ rendered by hbs with the layout fields the service gives them (passed in by the bench)
+ *     and its dates formatted by the service's own formatDate (src/common/format-date.ts);
  *   - Webex (the emulator) called through @nestjs/axios' HttpService with a keep-alive agent.
  *
  * Pages: GET / (index.hbs, signed out or in); sign-in as GET /login (a session holding a state and
@@ -45,6 +46,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { firstValueFrom } from 'rxjs';
+import { formatDate } from '../src/common/format-date';
 import { BoundedMemoryStore } from '../src/session/bounded-memory.store';
 
 export interface FloorConfig {
@@ -73,18 +75,6 @@ type FloorSession = ExpressSession & {
 
 const CONFIG = Symbol('FloorConfig');
 const SESSION = Symbol('express-session');
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const dates = new Map<string, { iso: string; label: string }>();
-
-function formatDate(value: string | undefined) {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  return (
-    dates.get(value) ??
-    dates.set(value, { iso: date.toISOString(), label: `${dateFormat.format(date)} UTC` }).get(value)
-  );
-}
-
 @Controller()
 class FloorController {
   constructor(

@@ -145,8 +145,6 @@ class Bench {
   /** Each page's body as the service (or, with --ab, the other build) first answered it. */
   private readonly bodies: Record<string, string> = {};
   private emulator = '';
-  /** Each server's unbounded rate in its latest warm-up. */
-  private readonly maxRate = new Map<Name, number>();
   readonly figures: Figure[] = [];
   readonly diagnostics: string[] = [];
   /** The thread tables, shown before the diagnostics. */
@@ -288,9 +286,10 @@ class Bench {
 
   /**
    * A fresh process of `name` for a page: started, signed in, its page checked against the
-   * service's (the floors must send the same bytes), and warmed up.
+   * service's (the floors must send the same bytes), and warmed up unbounded; resolves with the
+   * rate that warm-up reached.
    */
-  private async ready(name: Name, page: Page, hook?: Record<string, string>): Promise<void> {
+  private async ready(name: Name, page: Page, hook?: Record<string, string>): Promise<number> {
     await this.start(name, hook);
     await this.signIn(name);
     if (page.key !== 'signin') {
@@ -302,7 +301,7 @@ class Bench {
       if (!body.includes(expected)) throw new Error(`${name} ${page.path}: no "${expected}"`);
       sameBody(`${name} ${page.path}`, this.bodies[owner], body);
     }
-    this.maxRate.set(name, (await this.drive(name, page, WARM_S)).rate);
+    return (await this.drive(name, page, WARM_S)).rate;
   }
 
   /**
@@ -365,7 +364,7 @@ class Bench {
       log(`${page.key}: ${page.servers.join(', ')}; ${DURATION_S} s a run at ${page.perSecond}/s`);
       await this.emulatorControl('latency', { ms: page.latencyMs, route: 'rooms' });
       const runs = await this.rounds(page.servers, ROUNDS, async (name, label) => {
-        await this.ready(name, page);
+        const max = await this.ready(name, page);
         const pid = (this.named.get(name) as proc.Child).pid;
         const threadsBefore = threadTicks(pid);
         const { value, cpu, disturbed } = await this.measured(`${page.key} ${label}`, () =>
@@ -382,7 +381,6 @@ class Bench {
         // A server that could not keep the rate was measured at full load: marked like a disturbed run.
         const kept = value.rate >= page.perSecond * 0.95;
         if (!kept) log(`  ${page.key} ${label}: ${value.rate}/s, not the ${page.perSecond}/s offered`);
-        const max = this.maxRate.get(name);
         return {
           value: round(cpuUs, 1),
           disturbed: disturbed || !kept,

@@ -58,12 +58,3 @@ export function serviceEnv(options: {
     HOST: hostname,
   };
 }
-
-/** `npm run start:prod`'s Node flags (its words between `node` and the entry point). */
-export function productionNodeFlags(): string[] {
-  const file = join(__dirname, '..', '..', 'package.json');
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts: Record<string, string> };
-  const words = pkg.scripts['start:prod'].trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`start:prod does not start with node: ${pkg.scripts['start:prod']}`);
-  return words.slice(1, -1);
-}

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { atMostEntries } from '../session';
+// Not the session barrel: the bench's floor renders dates with this function and loads no more than it needs.
+import { atMostEntries } from '../session/lru-bound';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
